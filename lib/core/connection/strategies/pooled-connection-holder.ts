@@ -1,0 +1,43 @@
+import type { BrokerSettings } from '../../options/broker-settings.js';
+import type { ConnectionInfo } from '../connection-info.js';
+import type { ChannelLease, ChannelRole, ConnectionHolder } from '../connection-holder.js';
+import { ConnectionPool } from '../connection-pool.js';
+
+/**
+ * Strategy 'pooled': separate connection pools for producers and consumers, so a slow
+ * consumer connection never holds up publishing and each side can be sized on its own.
+ */
+export class PooledConnectionHolder implements ConnectionHolder {
+  readonly strategy = 'pooled' as const;
+  private pools?: Record<ChannelRole, ConnectionPool>;
+
+  constructor(private readonly settings: BrokerSettings) {}
+
+  acquire(role: ChannelRole): Promise<ChannelLease> {
+    return this.open()[role].acquire();
+  }
+
+  async connect(): Promise<void> {
+    (await this.acquire('producer')).release();
+  }
+
+  connections(): ConnectionInfo[] {
+    if (!this.pools) return [];
+    return [...this.pools.producer.infos(), ...this.pools.consumer.infos()];
+  }
+
+  async close(): Promise<void> {
+    const pools = this.pools;
+    this.pools = undefined;
+    if (pools) await Promise.all([pools.producer.close(), pools.consumer.close()]);
+  }
+
+  private open(): Record<ChannelRole, ConnectionPool> {
+    const { connection, pools, logger } = this.settings;
+    this.pools ??= {
+      producer: new ConnectionPool(connection, 'producer', pools.producers, pools.acquireTimeout, logger),
+      consumer: new ConnectionPool(connection, 'consumer', pools.consumers, pools.acquireTimeout, logger),
+    };
+    return this.pools;
+  }
+}

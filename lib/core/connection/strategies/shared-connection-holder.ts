@@ -1,0 +1,76 @@
+import type { BrokerSettings } from '../../options/broker-settings.js';
+import { ChannelPool } from '../channel-pool.js';
+import type { ConnectionInfo } from '../connection-info.js';
+import type { ChannelLease, ChannelRole, ConnectionHolder } from '../connection-holder.js';
+import { ManagedConnection } from '../managed-connection.js';
+
+interface SharedState {
+  readonly connection: ManagedConnection;
+  readonly pools: Record<ChannelRole, ChannelPool>;
+}
+
+/**
+ * Strategy 'shared': exactly one connection, multiplexed by two bounded channel pools
+ * (producers and consumers). Cheapest on the server; an exhausted pool fails at once.
+ */
+export class SharedConnectionHolder implements ConnectionHolder {
+  readonly strategy = 'shared' as const;
+  private state?: SharedState;
+  private generation = 0;
+
+  constructor(private readonly settings: BrokerSettings) {}
+
+  async acquire(role: ChannelRole): Promise<ChannelLease> {
+    const { connection, pools } = this.open();
+    const lease = pools[role].acquire(); // throws at once when the pool is exhausted
+    try {
+      await connection.ready();
+    } catch (err) {
+      await lease.discard();
+      throw err;
+    }
+    return lease;
+  }
+
+  async connect(): Promise<void> {
+    await this.open().connection.ready();
+  }
+
+  connections(): ConnectionInfo[] {
+    return this.state ? [this.state.connection.info()] : [];
+  }
+
+  async close(): Promise<void> {
+    const state = this.state;
+    this.state = undefined;
+    if (state) await this.shutdown(state);
+  }
+
+  private open(): SharedState {
+    if (this.state) return this.state;
+    const { connection: settings, pools, logger } = this.settings;
+    this.generation += 1;
+    const connection = new ManagedConnection(settings, 'shared', `shared-${this.generation}`, logger);
+    const state: SharedState = {
+      connection,
+      pools: {
+        producer: new ChannelPool(connection, 'producer', pools.producers),
+        consumer: new ChannelPool(connection, 'consumer', pools.consumers),
+      },
+    };
+    // Retries spent: forget this connection so the next use starts afresh.
+    connection.once('failed', () => {
+      if (this.state === state) {
+        this.state = undefined;
+        void this.shutdown(state);
+      }
+    });
+    this.state = state;
+    return state;
+  }
+
+  private async shutdown(state: SharedState): Promise<void> {
+    await Promise.all([state.pools.producer.close(), state.pools.consumer.close()]);
+    await state.connection.close();
+  }
+}

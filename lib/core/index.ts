@@ -1,0 +1,11 @@
+export { DramatiqBroker } from './broker.js';
+export type { BrokerOptions, ConnectionOptions, ConnectionRetryOptions, ConnectionStrategy, PoolOptions, TlsOptions } from './options/broker-options.js';
+export type { BrokerSettings } from './options/broker-settings.js';
+export type { ConnectionSettings } from './options/connection-settings.js';
+export type { ChannelLease, ChannelRole, ConnectionHolder } from './connection/connection-holder.js';
+export type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection/connection-info.js';
+export type { BrokerHealth, BrokerHealthStatus } from './health/broker-health.js';
+export type { BrokerLogger } from './logging/broker-logger.js';
+export { retryDelay, retrySchedule } from './connection/retry-policy.js';
+export { redactUrl } from './security/redact.js';
+export * from './errors/index.js';

@@ -1,0 +1,6 @@
+export {
+  ensureConsumerConnection,
+  ensureProducerConnection,
+  getConsumerConnections,
+  getProducerConnections,
+} from './connection-checks.js';
