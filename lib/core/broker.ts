@@ -39,7 +39,7 @@ export class DramatiqBroker {
 
   /** Health from the connections already open; never opens one. */
   health(): BrokerHealth {
-    return assessHealth(this.holder.strategy, this.holder.connections());
+    return assessHealth(this.holder.strategy, this.holder.connections(), this.holder.lastFailure);
   }
 
   /** Closes every connection. Idempotent; the broker reconnects on its next use. */

@@ -25,6 +25,8 @@ export interface ConnectionHolder {
   acquire(role: ChannelRole): Promise<ChannelLease>;
   /** Opens the first connection now instead of at first use. */
   connect(): Promise<void>;
+  /** The error of the last connection that gave up (retries spent), for health reports. */
+  readonly lastFailure: Error | undefined;
   /** Snapshot of the open connections (each tagged with its role). */
   connections(): ConnectionInfo[];
   /** Closes every connection. Idempotent; a later acquire opens new ones. */

@@ -36,6 +36,8 @@ export class ConnectionPool {
     readonly limit: number,
     private readonly acquireTimeout: number,
     private readonly logger: BrokerLogger,
+    /** Told of a connection that gave up (its error) and of one that connected (undefined). */
+    private readonly onOutcome: (failure: Error | undefined) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -102,7 +104,11 @@ export class ConnectionPool {
     const connection = new ManagedConnection(this.settings, this.role, `${this.role}-${this.created}`, this.logger);
     const slot: Slot = { connection };
     // A connection whose retries are spent leaves the pool, freeing its place.
-    connection.once('failed', () => this.destroy(slot));
+    connection.on('connected', () => this.onOutcome(undefined));
+    connection.once('failed', (err: Error) => {
+      this.onOutcome(err);
+      this.destroy(slot);
+    });
     this.all.add(slot);
     return slot;
   }

@@ -14,8 +14,11 @@ export interface BrokerHealth {
  * up: every open connection is connected. degraded: connected, but RabbitMQ blocks
  * publishing (resource alarm). down: a connection is lost or failed, or none was opened.
  */
-export function assessHealth(strategy: string, infos: readonly ConnectionInfo[]): BrokerHealth {
+export function assessHealth(strategy: string, infos: readonly ConnectionInfo[], lastFailure?: Error): BrokerHealth {
   const connections = infos.map(({ id, role, name, state, address, channels }) => ({ id, role, name, state, address, channels }));
+  if (infos.length === 0 && lastFailure) {
+    return { status: 'down', strategy, connections, reason: lastFailure.message };
+  }
   if (infos.length === 0) {
     return {
       status: 'down',

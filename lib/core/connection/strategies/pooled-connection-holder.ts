@@ -10,6 +10,7 @@ import { ConnectionPool } from '../connection-pool.js';
 export class PooledConnectionHolder implements ConnectionHolder {
   readonly strategy = 'pooled' as const;
   private pools?: Record<ChannelRole, ConnectionPool>;
+  lastFailure: Error | undefined;
 
   constructor(private readonly settings: BrokerSettings) {}
 
@@ -34,9 +35,10 @@ export class PooledConnectionHolder implements ConnectionHolder {
 
   private open(): Record<ChannelRole, ConnectionPool> {
     const { connection, pools, logger } = this.settings;
+    const onFailure = (err: Error | undefined) => (this.lastFailure = err);
     this.pools ??= {
-      producer: new ConnectionPool(connection, 'producer', pools.producers, pools.acquireTimeout, logger),
-      consumer: new ConnectionPool(connection, 'consumer', pools.consumers, pools.acquireTimeout, logger),
+      producer: new ConnectionPool(connection, 'producer', pools.producers, pools.acquireTimeout, logger, onFailure),
+      consumer: new ConnectionPool(connection, 'consumer', pools.consumers, pools.acquireTimeout, logger, onFailure),
     };
     return this.pools;
   }

@@ -17,6 +17,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
   readonly strategy = 'shared' as const;
   private state?: SharedState;
   private generation = 0;
+  lastFailure: Error | undefined;
 
   constructor(private readonly settings: BrokerSettings) {}
 
@@ -59,7 +60,9 @@ export class SharedConnectionHolder implements ConnectionHolder {
       },
     };
     // Retries spent: forget this connection so the next use starts afresh.
-    connection.once('failed', () => {
+    connection.once('connected', () => (this.lastFailure = undefined));
+    connection.once('failed', (err: Error) => {
+      this.lastFailure = err;
       if (this.state === state) {
         this.state = undefined;
         void this.shutdown(state);

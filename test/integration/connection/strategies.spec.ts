@@ -1,0 +1,163 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { hostname } from 'node:os';
+import { ChannelLimitExceededError, ConnectionPoolTimeoutError } from '../../../lib/core/errors/index.js';
+import { BrokerTracker, serverConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
+import { deleteQueue } from '../../support/rabbitmqctl.js';
+import { waitFor } from '../../support/wait.js';
+
+const brokers = new BrokerTracker();
+const queues: string[] = [];
+afterEach(() => brokers.closeAll());
+afterAll(async () => {
+  for (const q of queues) await deleteQueue(q).catch(() => undefined);
+});
+
+/** One operation: take a producer channel, publish with a broker confirm, give the channel back. */
+async function publishOnce(broker: ReturnType<BrokerTracker['create']>, queue: string, n: number): Promise<void> {
+  const lease = await broker.acquire('producer');
+  try {
+    await lease.channel.sendToQueue(queue, Buffer.from(`m${n}`), { persistent: false });
+  } finally {
+    lease.release();
+  }
+}
+
+describe("strategy 'shared'", () => {
+  it('opens nothing until first use, then exactly one connection for 200 concurrent operations on many channels', async () => {
+    const name = uniqueName('shared');
+    const queue = uniqueName('q-shared');
+    queues.push(queue);
+    const broker = brokers.create({ strategy: 'shared', connectionName: name, maxProducerChannels: 250 });
+    expect(broker.connections()).toEqual([]);
+    expect(await serverConnectionsNamed(name)).toHaveLength(0);
+
+    const setup = await broker.acquire('producer');
+    await setup.channel.assertQueue(queue, { durable: false, autoDelete: false });
+    setup.release();
+
+    await Promise.all(Array.from({ length: 200 }, (_, i) => publishOnce(broker, queue, i)));
+    // Hold many channels at once, as 40 consumers would.
+    const held = await Promise.all(Array.from({ length: 40 }, () => broker.acquire('consumer')));
+    await Promise.all(held.map((l) => l.channel.waitForConnect()));
+
+    const onServer = await serverConnectionsNamed(name);
+    expect(onServer).toHaveLength(1);
+    const [info] = broker.connections();
+    expect(broker.connections()).toHaveLength(1);
+    expect(info.role).toBe('shared');
+    expect(info.channels).toBeGreaterThanOrEqual(41);
+    held.forEach((l) => l.release());
+  });
+
+  it('fails at once with ChannelLimitExceededError when a channel pool is exhausted', async () => {
+    const broker = brokers.create({ strategy: 'shared', connectionName: uniqueName(), maxProducerChannels: 3 });
+    const leases = await Promise.all([1, 2, 3].map(() => broker.acquire('producer')));
+    const started = Date.now();
+    await expect(broker.acquire('producer')).rejects.toBeInstanceOf(ChannelLimitExceededError);
+    expect(Date.now() - started).toBeLessThan(100);
+    await expect(broker.acquire('producer')).rejects.toThrow(/All 3 producer channels .* Raise maxProducerChannels/);
+    // Consumer channels are a separate pool.
+    (await broker.acquire('consumer')).release();
+    leases[0].release();
+    (await broker.acquire('producer')).release(); // a returned channel is reused
+    expect(broker.connections()[0].channels).toBe(4);
+  });
+
+  it('close() is idempotent and the broker reconnects on its next use', async () => {
+    const name = uniqueName();
+    const broker = brokers.create({ strategy: 'shared', connectionName: name });
+    (await broker.acquire('producer')).release();
+    await broker.close();
+    await broker.close();
+    expect(broker.connections()).toEqual([]);
+    await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, { timeoutMs: 10_000, message: 'server to drop the connection' });
+    (await broker.acquire('producer')).release();
+    expect(await serverConnectionsNamed(name)).toHaveLength(1);
+  });
+});
+
+describe("strategy 'pooled'", () => {
+  it('never exceeds its maxima under 200 concurrent operations, and reuses connections', async () => {
+    const name = uniqueName('pooled');
+    const queue = uniqueName('q-pooled');
+    queues.push(queue);
+    const broker = brokers.create({ strategy: 'pooled', connectionName: name, maxProducerConnections: 4, maxConsumerConnections: 3 });
+    const setup = await broker.acquire('producer');
+    await setup.channel.assertQueue(queue, { durable: false, autoDelete: false });
+    setup.release();
+
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, (await serverConnectionsNamed(name)).length);
+      }
+    })();
+    let localPeak = 0;
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        await publishOnce(broker, queue, i);
+        localPeak = Math.max(localPeak, broker.connections().length);
+      }),
+    );
+    // Consumers: 3 allowed; the 4th waits and times out is covered below. Hold all 3.
+    const consumers = await Promise.all([1, 2, 3].map(() => broker.acquire('consumer')));
+    sampling = false;
+    await sampler;
+    peak = Math.max(peak, (await serverConnectionsNamed(name)).length);
+
+    const infos = broker.connections();
+    expect(infos.filter((c) => c.role === 'producer').length).toBeLessThanOrEqual(4);
+    expect(infos.filter((c) => c.role === 'consumer')).toHaveLength(3);
+    expect(localPeak).toBeLessThanOrEqual(4);
+    expect(peak).toBeLessThanOrEqual(7);
+    expect(await serverConnectionsNamed(name)).toHaveLength(infos.length);
+    // Reuse: 200 operations went through at most 4 producer connections, whose ids were never replaced.
+    expect(infos.filter((c) => c.role === 'producer').map((c) => c.id).sort()).toEqual(
+      ['producer-1', 'producer-2', 'producer-3', 'producer-4'].slice(0, infos.filter((c) => c.role === 'producer').length),
+    );
+    consumers.forEach((c) => c.release());
+  });
+
+  it('makes callers wait for a free connection, up to acquireTimeout', async () => {
+    const broker = brokers.create({ strategy: 'pooled', connectionName: uniqueName(), maxProducerConnections: 1, acquireTimeout: 300 });
+    const first = await broker.acquire('producer');
+    const waiting = broker.acquire('producer');
+    setTimeout(() => first.release(), 100);
+    const second = await waiting; // handed over when released
+    expect(second.connection).toBe(first.connection);
+    const started = Date.now();
+    await expect(broker.acquire('producer')).rejects.toBeInstanceOf(ConnectionPoolTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    second.release();
+  });
+});
+
+describe('connection names and heartbeats, as the server sees them', () => {
+  it.each(['shared', 'pooled'] as const)('%s: hostname by default, heartbeat 60 by default', async (strategy) => {
+    const broker = brokers.create({ strategy, clientProperties: { test_marker: uniqueName() } });
+    (await broker.acquire('consumer')).release();
+    const marker = (broker.settings.connection.clientProperties as { test_marker: string }).test_marker;
+    const { listConnections } = await import('../../support/rabbitmqctl.js');
+    const mine = (await listConnections()).filter((c) => c.clientProperties.test_marker === marker);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].connectionName).toBe(hostname());
+    expect(mine[0].timeout).toBe(60);
+  });
+
+  it('uses the custom name and the configured heartbeat', async () => {
+    const name = uniqueName('custom-name');
+    const broker = brokers.create({ strategy: 'shared', connectionName: name, heartbeat: 17 });
+    await broker.connect();
+    const [conn] = await serverConnectionsNamed(name);
+    expect(conn.connectionName).toBe(name);
+    expect(conn.timeout).toBe(17);
+  });
+
+  it('connectionName inside clientProperties wins (the Python spelling)', async () => {
+    const name = uniqueName('props-name');
+    const broker = brokers.create({ strategy: 'shared', clientProperties: { connection_name: name } });
+    await broker.connect();
+    expect(await serverConnectionsNamed(name)).toHaveLength(1);
+  });
+});

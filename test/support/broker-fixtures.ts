@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { DramatiqBroker } from '../../lib/core/broker.js';
+import type { BrokerOptions } from '../../lib/core/options/broker-options.js';
+import type { BrokerLogger } from '../../lib/core/logging/broker-logger.js';
+import { type ConnectionInfo, listConnections, type RabbitNodeHandle } from './rabbitmqctl.js';
+
+/** A connection name no other test uses, so server-side counts see only this test's connections. */
+export function uniqueName(prefix = 'it'): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Server-side view of the connections carrying `name`. */
+export async function serverConnectionsNamed(name: string, node?: RabbitNodeHandle): Promise<ConnectionInfo[]> {
+  return (await listConnections(node)).filter((c) => c.connectionName === name);
+}
+
+/** Collects log lines, so tests can assert on what a user would see (and on what must never show). */
+export class CapturingLogger implements BrokerLogger {
+  readonly lines: string[] = [];
+  log(m: string) {
+    this.lines.push(`LOG ${m}`);
+  }
+  warn(m: string) {
+    this.lines.push(`WARN ${m}`);
+  }
+  error(m: string) {
+    this.lines.push(`ERROR ${m}`);
+  }
+  debug(m: string) {
+    this.lines.push(`DEBUG ${m}`);
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** Brokers made through this are closed by closeAll() in afterEach/afterAll. */
+export class BrokerTracker {
+  private readonly brokers: DramatiqBroker[] = [];
+  create(options: BrokerOptions): DramatiqBroker {
+    const broker = new DramatiqBroker(options);
+    this.brokers.push(broker);
+    return broker;
+  }
+  async closeAll(): Promise<void> {
+    await Promise.all(this.brokers.splice(0).map((b) => b.close()));
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from '@jest/globals';
+import { hostname } from 'node:os';
+import { InvalidBrokerOptionError } from '../../../lib/core/errors/index.js';
+import type { BrokerOptions } from '../../../lib/core/options/broker-options.js';
+import { resolveBrokerSettings } from '../../../lib/core/options/broker-settings.js';
+
+const resolve = (o: Partial<BrokerOptions> & Record<string, unknown>) => resolveBrokerSettings(o as BrokerOptions);
+
+describe('resolveBrokerSettings: defaults', () => {
+  it('fills the documented defaults for the shared strategy', () => {
+    const s = resolve({ strategy: 'shared' });
+    expect(s.strategy).toBe('shared');
+    expect(s.connection.heartbeat).toBe(60);
+    expect(s.connection.connectTimeout).toBe(10_000);
+    expect(s.connection.retry).toEqual({ maxRetries: 5, intervalStart: 0, intervalStep: 2000, intervalMax: 30000 });
+    expect(s.connection.connectionName).toBe(hostname());
+    expect(s.connection.clientProperties).toEqual({ connection_name: hostname() });
+    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0 });
+    expect(s.connectOnStartup).toBe(false);
+    expect(s.connection.endpoints.map((e) => e.address)).toEqual(["amqp://127.0.0.1:5672 (vhost '/')"]);
+  });
+
+  it('fills the pooled pool sizes (10 producers, 100 consumers)', () => {
+    expect(resolve({ strategy: 'pooled' }).pools).toEqual({ producers: 10, consumers: 100, acquireTimeout: 10_000 });
+  });
+
+  it('keeps a custom name, extra client properties and heartbeat 0', () => {
+    const s = resolve({ strategy: 'shared', connectionName: 'api', clientProperties: { team: 'x' }, heartbeat: 0 });
+    expect(s.connection.clientProperties).toEqual({ connection_name: 'api', team: 'x' });
+    expect(s.connection.heartbeat).toBe(0);
+  });
+
+  it('parses a URL list for failover, in order, with vhosts', () => {
+    const s = resolve({ strategy: 'shared', url: ['amqp://u:p@a:5672/v1', 'amqps://b'] });
+    expect(s.connection.endpoints.map((e) => [e.address, e.vhost, e.tls])).toEqual([
+      ["amqp://a:5672 (vhost 'v1')", 'v1', false],
+      ["amqps://b:5671 (vhost '/')", '/', true],
+    ]);
+    expect(s.connection.secrets).toContain('p');
+  });
+});
+
+describe('resolveBrokerSettings: invalid options name the option and the allowed values', () => {
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    ['unknown strategy', { strategy: 'clustered' }, 'strategy', /one of 'pooled', 'shared'/],
+    ['missing strategy', {}, 'strategy', /one of 'pooled', 'shared'/],
+    ['heartbeat negative', { strategy: 'shared', heartbeat: -1 }, 'heartbeat', /integer from 0 to 65535/],
+    ['heartbeat string', { strategy: 'shared', heartbeat: '60' }, 'heartbeat', /integer/],
+    ['connectTimeout zero', { strategy: 'shared', connectTimeout: 0 }, 'connectTimeout', /integer >= 1/],
+    ['bad scheme', { strategy: 'shared', url: 'http://x' }, 'url', /amqp:\/\/' or 'amqps:\/\//],
+    ['not a URL', { strategy: 'shared', url: 'not a url' }, 'url', /AMQP URL/],
+    ['empty URL list', { strategy: 'shared', url: [] }, 'url', /non-empty list/],
+    ['second URL bad', { strategy: 'shared', url: ['amqp://a', 5] }, 'url[1]', /AMQP URL/],
+    ['pool size negative', { strategy: 'pooled', maxProducerConnections: -3 }, 'maxProducerConnections', /integer from 1/],
+    ['channel pool too big', { strategy: 'shared', maxConsumerChannels: 5000 }, 'maxConsumerChannels', /from 1 to 2047/],
+    ['pooled option on shared', { strategy: 'shared', maxProducerConnections: 3 }, 'maxProducerConnections', /only to strategy 'pooled'/],
+    ['shared option on pooled', { strategy: 'pooled', maxProducerChannels: 3 }, 'maxProducerChannels', /only to strategy 'shared'/],
+    ['retries negative', { strategy: 'shared', retry: { maxRetries: -1 } }, 'retry.maxRetries', /or Infinity/],
+    ['retry typo', { strategy: 'shared', retry: { intervalStrat: 1 } }, 'retry.intervalStrat', /no such option/],
+    ['top-level typo', { strategy: 'shared', hearbeat: 5 }, 'hearbeat', /no such option/],
+    ['empty name', { strategy: 'shared', connectionName: '' }, 'connectionName', /non-empty string/],
+    ['tls without amqps', { strategy: 'shared', tls: { rejectUnauthorized: true } }, 'tls', /amqps/],
+    ['tls file missing', { strategy: 'shared', url: 'amqps://h', tls: { caFile: '/nonexistent/ca.pem' } }, 'tls.caFile', /readable PEM file \(ENOENT\)/],
+    ['tls cert without key', { strategy: 'shared', url: 'amqps://h', tls: { cert: 'x' } }, 'tls.key', /together/],
+    ['connectOnStartup not boolean', { strategy: 'shared', connectOnStartup: 'yes' }, 'connectOnStartup', /true or false/],
+  ];
+  it.each(cases)('%s', (_label, options, option, allowed) => {
+    let caught: unknown;
+    try {
+      resolve(options);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InvalidBrokerOptionError);
+    const err = caught as InvalidBrokerOptionError;
+    expect(err.option).toBe(option);
+    expect(err.message).toContain(`"${option}"`);
+    expect(err.message).toMatch(allowed);
+  });
+
+  it('never echoes the password of a rejected URL', () => {
+    expect(() => resolve({ strategy: 'shared', url: 'http://user:hunter2secret@host' })).toThrow(/\*\*\*/);
+    try {
+      resolve({ strategy: 'shared', url: 'http://user:hunter2secret@host' });
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain('hunter2secret');
+    }
+  });
+
+  it('accepts extra option keys owned by other layers', () => {
+    expect(() => resolveBrokerSettings({ strategy: 'shared', defaultQueueName: 'q' } as never, ['defaultQueueName'])).not.toThrow();
+  });
+});
