@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DramatiqBroker } from '../../lib/core/broker.js';
 import type { BrokerOptions } from '../../lib/core/options/broker-options.js';
 import type { BrokerLogger } from '../../lib/core/logging/broker-logger.js';
-import { type ConnectionInfo, listConnections, type RabbitNodeHandle } from './rabbitmqctl.js';
+import { type ConnectionInfo, ctl, listConnections, type RabbitNodeHandle } from './rabbitmqctl.js';
 
 /** A connection name no other test uses, so server-side counts see only this test's connections. */
 export function uniqueName(prefix = 'it'): string {
@@ -45,4 +45,16 @@ export class BrokerTracker {
   async closeAll(): Promise<void> {
     await Promise.all(this.brokers.splice(0).map((b) => b.close()));
   }
+}
+
+/** Closes, on the server, every connection carrying `name` (clients see 320 CONNECTION_FORCED). */
+export async function closeServerConnectionsNamed(name: string, reason: string, node?: RabbitNodeHandle): Promise<number> {
+  // The tab format prints pids the way close_connection accepts them (the JSON one does not).
+  const out = await ctl(['-q', 'list_connections', 'pid', 'client_properties'], node);
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${name}"}`))
+    .map((line) => line.split('\t')[0]);
+  for (const pid of pids) await ctl(['-q', 'close_connection', pid, reason], node);
+  return pids.length;
 }
