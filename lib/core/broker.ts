@@ -1,26 +1,92 @@
+import { ActorDefinition } from './actor/actor-definition.js';
+import type { ActorOptions } from './actor/actor-options.js';
+import { ActorRegistry } from './actor/actor-registry.js';
 import type { ChannelLease, ChannelRole, ConnectionHolder } from './connection/connection-holder.js';
 import type { ConnectionInfo } from './connection/connection-info.js';
 import { createConnectionHolder } from './connection/create-connection-holder.js';
 import { assessHealth, type BrokerHealth } from './health/broker-health.js';
+import type { BrokerLogger } from './logging/broker-logger.js';
+import { createMessage, type DramatiqMessage, type MessageOptions } from './message/message.js';
+import { defaultMiddleware } from './middleware/default-middleware.js';
+import type { Middleware, MiddlewareHost } from './middleware/middleware.js';
 import type { BrokerOptions } from './options/broker-options.js';
 import { type BrokerSettings, resolveBrokerSettings } from './options/broker-settings.js';
+import { MESSAGING_OPTION_KEYS, type MessagingOptions } from './options/messaging-options.js';
+import { type MessagingSettings, resolveMessagingSettings } from './options/messaging-settings.js';
+import { Enqueuer, type EnqueueOptions } from './publishing/enqueuer.js';
+import { Publisher } from './publishing/publisher.js';
+import { QueueDeclarer } from './publishing/queue-declarer.js';
+import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queue-admin.js';
+import type { Topology } from './topology/topology.js';
+import { MessageProcessor } from './worker/message-processor.js';
+import type { WorkerHost } from './worker/worker-host.js';
+import { Worker } from './worker/worker.js';
+import type { WorkerOptions } from './worker/worker-options.js';
+
+export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {}
+
+/** What a send needs besides the actor: everything has a default. */
+export interface SendOptions extends EnqueueOptions {
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  /** Queue of the target actor; default: the local actor's queue, else defaultQueueName. */
+  queueName?: string;
+  /** Wire options: broker_priority, max_retries, on_success, on_failure, time_limit, ... */
+  options?: MessageOptions;
+}
 
 /**
- * The framework-free broker: owns the connections (through the chosen strategy) and
- * exposes what messaging, health checks and operators need. Usable without NestJS.
+ * The framework-free broker: the composition root of connections (by strategy), topology,
+ * publishing, actors and middleware. Usable without NestJS; the Nest module wraps it.
  */
-export class DramatiqBroker {
+export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   readonly settings: BrokerSettings;
+  readonly messaging: MessagingSettings;
+  readonly actors = new ActorRegistry();
+  readonly middleware: Middleware[];
+  readonly processor: MessageProcessor;
   private readonly holder: ConnectionHolder;
+  private readonly declarer: QueueDeclarer;
+  private readonly enqueuer: Enqueuer;
+  private readonly admin: QueueAdmin;
 
-  constructor(options: BrokerOptions, extraOptionKeys: readonly string[] = []) {
-    this.settings = resolveBrokerSettings(options, extraOptionKeys);
+  constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
+    this.settings = resolveBrokerSettings(options, [...MESSAGING_OPTION_KEYS, ...extraOptionKeys]);
+    this.messaging = resolveMessagingSettings(options);
+    this.middleware = this.messaging.middleware ? [...this.messaging.middleware] : defaultMiddleware();
     this.holder = createConnectionHolder(this.settings);
+    this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
+    const publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, this.settings.pools.producers);
+    this.enqueuer = new Enqueuer(publisher, this.messaging.topology, () => this.middleware);
+    this.processor = new MessageProcessor(() => this.middleware, this);
+    this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
   }
 
   get strategy() {
     return this.holder.strategy;
   }
+
+  get logger(): BrokerLogger {
+    return this.settings.logger;
+  }
+
+  get topology(): Topology {
+    return this.messaging.topology;
+  }
+
+  get defaultQueueName(): string {
+    return this.messaging.defaultQueueName;
+  }
+
+  get maxMessageBytes(): number {
+    return this.messaging.maxMessageBytes;
+  }
+
+  get restartDelayMs(): number {
+    return Math.max(1_000, Math.min(this.settings.connection.retry.intervalMax, 30_000));
+  }
+
+  // --- connections -------------------------------------------------------------------
 
   /** Lends a channel of the given role; see ConnectionHolder.acquire. */
   acquire(role: ChannelRole): Promise<ChannelLease> {
@@ -43,7 +109,85 @@ export class DramatiqBroker {
   }
 
   /** Closes every connection. Idempotent; the broker reconnects on its next use. */
-  close(): Promise<void> {
-    return this.holder.close();
+  async close(): Promise<void> {
+    await this.holder.close();
+    this.declarer.forgetAll();
+  }
+
+  // --- actors and middleware -----------------------------------------------------------
+
+  /** Registers a function as an actor (the Nest module does this for @Actor() methods). */
+  registerActor(name: string, handler: (...args: any[]) => unknown, options: ActorOptions = {}, origin?: string): ActorDefinition {
+    const actor = new ActorDefinition(name, options.queueName ?? this.defaultQueueName, options, handler);
+    this.actors.register(actor, origin);
+    return actor;
+  }
+
+  getActor(name: string): ActorDefinition | undefined {
+    return this.actors.get(name);
+  }
+
+  addMiddleware(middleware: Middleware): void {
+    this.middleware.push(middleware);
+  }
+
+  /** A worker for the given queues (default: every queue with a registered actor). */
+  createWorker(options: WorkerOptions = {}): Worker {
+    return new Worker(this, options.queues ?? this.actors.queues(), options);
+  }
+
+  // --- sending -----------------------------------------------------------------------
+
+  /** Declares q, q.DQ and q.XQ once (cached). */
+  declareQueue(queueName: string): Promise<void> {
+    return this.declarer.ensure(queueName);
+  }
+
+  /** Publishes a ready-made message; resolves with it (as sent) once RabbitMQ confirmed it. */
+  enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
+    return this.enqueuer.enqueue(message, options);
+  }
+
+  /** Sends to any actor by name: a local one, or one that lives only in a Python worker. */
+  send(actorName: string, options: SendOptions = {}): Promise<DramatiqMessage> {
+    const local = this.actors.get(actorName);
+    const message = createMessage({
+      queueName: options.queueName ?? local?.queueName ?? this.defaultQueueName,
+      actorName,
+      args: options.args ?? [],
+      kwargs: options.kwargs ?? {},
+      options: options.options ?? {},
+    });
+    return this.enqueue(message, { delay: options.delay });
+  }
+
+  // --- queue helpers (as the Python original) ---------------------------------------------
+
+  getQueueMessageCounts(queueName: string): Promise<QueueMessageCounts> {
+    return this.admin.getQueueMessageCounts(queueName);
+  }
+
+  join(queueName: string, options?: JoinOptions): Promise<void> {
+    return this.admin.join(queueName, options);
+  }
+
+  flush(queueName: string): Promise<void> {
+    return this.admin.flush(queueName);
+  }
+
+  flushAll(): Promise<void> {
+    return this.admin.flushMany(this.knownQueues());
+  }
+
+  deleteQueue(queueName: string, options?: { ifUnused?: boolean; ifEmpty?: boolean }): Promise<void> {
+    return this.admin.deleteQueue(queueName, options);
+  }
+
+  deleteAll(): Promise<void> {
+    return this.admin.deleteMany(this.knownQueues());
+  }
+
+  private knownQueues(): string[] {
+    return [...new Set([...this.actors.queues(), ...this.declarer.queues()])];
   }
 }

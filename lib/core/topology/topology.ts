@@ -155,6 +155,14 @@ export abstract class Topology {
     }
   }
 
+  /**
+   * Per-message expiration for a delayed publish, or undefined for none. Only layouts whose
+   * q.DQ dead-letters to q may set one: there an expired message moves to q by itself.
+   */
+  delayExpiration(_delayMs: number): string | undefined {
+    return undefined;
+  }
+
   /** Shared q.DQ shape: dead-letters (when its wait is over) to `routingKey`. */
   protected delayQueueTo(queueName: string, routingKey: (q: string) => string): QueueDeclaration {
     const q = this.validQueue(queueName);
@@ -193,6 +201,11 @@ export abstract class Topology {
 export class DefaultDramatiqTopology extends Topology {
   override delayQueue(queueName: string): QueueDeclaration {
     return this.delayQueueTo(queueName, (q) => q);
+  }
+
+  /** The delay as the message's TTL: even with no worker on q.DQ it reaches q when due. */
+  override delayExpiration(delayMs: number): string | undefined {
+    return String(Math.max(0, Math.round(delayMs)));
   }
 }
 

@@ -1,0 +1,30 @@
+import { assertValidName } from '../naming.js';
+import type { ActorOptions } from './actor-options.js';
+import { bindArguments, parameterNames } from './bind-arguments.js';
+
+export type ActorHandler = (...args: any[]) => unknown;
+
+/** One actor: its wire name, its queue, its options and the function that does the work. */
+export class ActorDefinition {
+  readonly name: string;
+  readonly queueName: string;
+  private readonly parameters: ReadonlyArray<string | null>;
+
+  constructor(
+    name: string,
+    queueName: string,
+    readonly options: Readonly<ActorOptions>,
+    private readonly handler: ActorHandler,
+  ) {
+    assertValidName('actor', name);
+    assertValidName('queue', queueName);
+    this.name = name;
+    this.queueName = queueName;
+    this.parameters = parameterNames(handler);
+  }
+
+  /** Runs the actor with the message's args and kwargs (kwargs matched by parameter name). */
+  async invoke(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): Promise<unknown> {
+    return this.handler(...bindArguments(this.name, this.parameters, args, kwargs));
+  }
+}

@@ -1,0 +1,23 @@
+/** Per-actor settings; message options override them, and they override middleware defaults. */
+export interface ActorOptions {
+  /** Actor name on the wire. Default: the method name. Must match [a-zA-Z_][a-zA-Z0-9._-]*. */
+  actorName?: string;
+  /** Queue the actor listens on. Default: the module's defaultQueueName. */
+  queueName?: string;
+  /** Dramatiq's worker-side priority hint (lower runs first); kept for parity, informational here. */
+  priority?: number;
+  /** Retries after the first failure. Default 20 (Retries middleware). */
+  maxRetries?: number;
+  /** Smallest retry backoff, ms. Default 15000. */
+  minBackoff?: number;
+  /** Largest retry backoff, ms. Default 7 days. */
+  maxBackoff?: number;
+  /** Longest a run may take, ms; then it fails with TimeLimitExceededError. Default 10 minutes. */
+  timeLimit?: number;
+  /** Messages older than this (ms since they were first sent) are dead-lettered unprocessed. */
+  maxAge?: number;
+  /** Errors of these classes are never retried: the message is dead-lettered at once. */
+  throws?: ReadonlyArray<abstract new (...args: any[]) => Error>;
+  /** Decides whether to retry: called with the retry count (1 for the first retry) and the error. */
+  retryWhen?: (retries: number, error: unknown) => boolean;
+}

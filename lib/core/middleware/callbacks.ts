@@ -1,0 +1,31 @@
+import { createMessage } from '../message/message.js';
+import type { MessageContext, Middleware } from './middleware.js';
+import { messageAsDict } from './retries.js';
+
+/**
+ * on_success / on_failure, by actor name (Dramatiq's Callbacks): on success the named actor
+ * gets (message, result); once a message is dead-lettered it gets (message, {type, message}).
+ * A callback actor unknown here is sent to the default queue (it may live in another worker).
+ */
+export class Callbacks implements Middleware {
+  readonly name = 'Callbacks';
+
+  async afterProcess(ctx: MessageContext): Promise<void> {
+    const { on_success: onSuccess, on_failure: onFailure } = ctx.message.options;
+    if (ctx.error === undefined && ctx.failure === undefined && typeof onSuccess === 'string') {
+      await this.send(ctx, onSuccess, [messageAsDict(ctx), ctx.result ?? null]);
+    } else if (ctx.failure !== undefined && typeof onFailure === 'string') {
+      const error = ctx.error instanceof Error ? { type: ctx.error.name, message: ctx.error.message } : { type: 'Failure', message: ctx.failure };
+      await this.send(ctx, onFailure, [messageAsDict(ctx), error]);
+    }
+  }
+
+  afterSkip(ctx: MessageContext): Promise<void> | void {
+    return this.afterProcess(ctx);
+  }
+
+  private async send(ctx: MessageContext, actorName: string, args: unknown[]): Promise<void> {
+    const actor = ctx.host.getActor(actorName);
+    await ctx.host.enqueue(createMessage({ queueName: actor?.queueName ?? ctx.host.defaultQueueName, actorName, args }));
+  }
+}

@@ -1,0 +1,19 @@
+import type { DramatiqMessage } from '../message/message.js';
+import type { MessageContext, Middleware } from './middleware.js';
+
+/**
+ * Runs the next step of a Dramatiq pipeline: after a success, the message in options.pipe_target
+ * is sent with this result appended to its args (unless the step sets pipe_ignore).
+ */
+export class Pipelines implements Middleware {
+  readonly name = 'Pipelines';
+
+  async afterProcess(ctx: MessageContext): Promise<void> {
+    const target = ctx.message.options.pipe_target as DramatiqMessage | undefined;
+    if (ctx.error !== undefined || ctx.failure !== undefined || !target || typeof target !== 'object') return;
+    const next: DramatiqMessage = target.options?.pipe_ignore
+      ? target
+      : { ...target, args: [...(target.args ?? []), ctx.result ?? null] };
+    await ctx.host.enqueue(next);
+  }
+}

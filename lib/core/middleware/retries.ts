@@ -1,0 +1,93 @@
+import { copyMessage, createMessage, toDue } from '../message/message.js';
+import { computeBackoff } from './compute-backoff.js';
+import type { MessageContext, Middleware } from './middleware.js';
+
+export interface RetriesOptions {
+  maxRetries?: number;
+  minBackoff?: number;
+  maxBackoff?: number;
+  retryWhen?: (retries: number, error: unknown) => boolean;
+  random?: () => number;
+}
+
+/** Dramatiq's defaults. */
+export const RETRY_DEFAULTS = { maxRetries: 20, minBackoff: 15_000, maxBackoff: 7 * 24 * 3600 * 1000 } as const;
+
+const MAX_TRACEBACK = 4_000;
+
+/**
+ * Re-enqueues a failed message with exponential backoff, as Dramatiq does: retries+1,
+ * traceback and requeue_timestamp in its options, delay through q.DQ. When retries are
+ * spent (or the error is one the actor `throws`, or retryWhen says no) the message is
+ * dead-lettered. The original is acked only after the retry copy was confirmed.
+ */
+export class Retries implements Middleware {
+  readonly name = 'Retries';
+  private readonly defaults: Required<Omit<RetriesOptions, 'retryWhen'>> & Pick<RetriesOptions, 'retryWhen'>;
+
+  constructor(options: RetriesOptions = {}) {
+    this.defaults = {
+      maxRetries: options.maxRetries ?? RETRY_DEFAULTS.maxRetries,
+      minBackoff: options.minBackoff ?? RETRY_DEFAULTS.minBackoff,
+      maxBackoff: options.maxBackoff ?? RETRY_DEFAULTS.maxBackoff,
+      retryWhen: options.retryWhen,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  async afterProcess(ctx: MessageContext): Promise<void> {
+    if (ctx.error === undefined || ctx.failure !== undefined) return;
+    const { actor, message, error } = ctx;
+    const actorOptions = actor.options;
+    const retries = Number(message.options.retries ?? 0) + 1;
+    const describe = errorSummary(error);
+
+    if (actorOptions.throws?.some((cls) => error instanceof cls)) {
+      ctx.fail(`${describe} is in the actor's "throws" list: not retried`);
+      return;
+    }
+    const retryWhen = actorOptions.retryWhen ?? this.defaults.retryWhen;
+    const maxRetries = ctx.option('max_retries', actorOptions.maxRetries, this.defaults.maxRetries);
+    if (retryWhen ? !retryWhen(retries, error) : retries > maxRetries) {
+      ctx.fail(retryWhen ? `retryWhen declined retry ${retries} after ${describe}` : `retries exceeded (${maxRetries}) after ${describe}`);
+      await this.notifyExhausted(ctx);
+      return;
+    }
+    const minBackoff = ctx.option('min_backoff', actorOptions.minBackoff, this.defaults.minBackoff);
+    const maxBackoff = ctx.option('max_backoff', actorOptions.maxBackoff, this.defaults.maxBackoff);
+    const delay = computeBackoff(retries, minBackoff, maxBackoff, this.defaults.random);
+    const retry = copyMessage(toDue(message), {
+      options: { retries, traceback: traceback(error), requeue_timestamp: Date.now() },
+    });
+    await ctx.host.enqueue(retry, { delay });
+    ctx.retried = true;
+    ctx.host.logger.warn(`Message ${message.message_id} (${actor.name}) failed: ${describe}. Retry ${retries} of ${maxRetries} in ${delay} ms.`);
+  }
+
+  private async notifyExhausted(ctx: MessageContext): Promise<void> {
+    const target = ctx.message.options.on_retry_exhausted;
+    if (typeof target !== 'string') return;
+    const actor = ctx.host.getActor(target);
+    await ctx.host.enqueue(
+      createMessage({
+        queueName: actor?.queueName ?? ctx.host.defaultQueueName,
+        actorName: target,
+        args: [messageAsDict(ctx), { retries: ctx.message.options.retries ?? 0, max_retries: ctx.option('max_retries', ctx.actor.options.maxRetries, this.defaults.maxRetries) }],
+      }),
+    );
+  }
+}
+
+export function errorSummary(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return `non-error thrown: ${String(error)}`;
+}
+
+function traceback(error: unknown): string {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return text.length > MAX_TRACEBACK ? `${text.slice(0, MAX_TRACEBACK)}\n[truncated]` : text;
+}
+
+export function messageAsDict(ctx: MessageContext): Record<string, unknown> {
+  return { ...ctx.message };
+}

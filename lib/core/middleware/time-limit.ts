@@ -1,0 +1,46 @@
+import { BrokerError } from '../errors/broker-error.js';
+import type { MessageContext, Middleware } from './middleware.js';
+
+export class TimeLimitExceededError extends BrokerError {
+  constructor(actorName: string, limitMs: number) {
+    super(
+      'TIME_LIMIT_EXCEEDED',
+      `Actor "${actorName}" ran longer than its time limit of ${limitMs} ms. ` +
+        'Raise timeLimit in @Actor() or in the message options, or make the work shorter. ' +
+        'The run was abandoned (its AbortSignal fired); retries apply as for any error.',
+    );
+  }
+}
+
+/**
+ * Bounds how long an actor may run (default 10 minutes, as Dramatiq). JavaScript cannot
+ * kill a running promise, so on expiry the run is abandoned: the context's AbortSignal
+ * fires (cooperative actors stop) and the message is handled as failed.
+ */
+export class TimeLimit implements Middleware {
+  readonly name = 'TimeLimit';
+
+  constructor(private readonly defaultLimit = 600_000) {}
+
+  aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
+    const limit = ctx.option('time_limit', ctx.actor.options.timeLimit, this.defaultLimit);
+    if (!(limit > 0) || !Number.isFinite(limit)) return next();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new TimeLimitExceededError(ctx.actor.name, limit);
+        ctx.abort(error);
+        reject(error);
+      }, limit);
+      next().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { Channel, ChannelModel } from 'amqplib';
+import type { ConnectionHolder } from '../connection/connection-holder.js';
+import type { BrokerLogger } from '../logging/broker-logger.js';
+import { canonicalQueueName } from '../naming.js';
+import { isInequivalentArgError } from '../topology/errors.js';
+import type { Topology } from '../topology/topology.js';
+
+
+/**
+ * Declares a queue's three queues once (lazily, at first publish or consume) and caches
+ * that. Works on a short-lived raw channel: a failed declaration closes its channel, and we
+ * must not break a pooled channel with it. A 406 "inequivalent arg" means the queue exists
+ * with other arguments: it keeps working, so we warn and go on.
+ */
+export class QueueDeclarer {
+  private readonly declared = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly holder: ConnectionHolder,
+    private readonly topology: Topology,
+    private readonly logger: BrokerLogger,
+  ) {}
+
+  ensure(queueName: string): Promise<void> {
+    const q = canonicalQueueName(queueName);
+    let pending = this.declared.get(q);
+    if (!pending) {
+      pending = this.declare(q);
+      this.declared.set(q, pending);
+      // A failure is not cached: the next use tries again.
+      pending.catch(() => this.declared.delete(q));
+    }
+    return pending;
+  }
+
+  /** Forgets a queue, so the next ensure() declares it again (after it was deleted, say). */
+  forget(queueName: string): void {
+    this.declared.delete(canonicalQueueName(queueName));
+  }
+
+  /** Queues declared (or being declared) by this process. */
+  queues(): string[] {
+    return [...this.declared.keys()];
+  }
+
+  forgetAll(): void {
+    this.declared.clear();
+  }
+
+  private async declare(q: string): Promise<void> {
+    const lease = await this.holder.acquire('producer');
+    let channel: Channel | undefined;
+    try {
+      for (const declaration of this.topology.declarationsFor(q)) {
+        channel ??= await this.openChannel(lease.connection.rawConnection);
+        try {
+          await channel.assertQueue(declaration.name, declaration.options);
+        } catch (err) {
+          channel = undefined; // the server closed it
+          if (!isInequivalentArgError(err)) throw err;
+          this.logger.warn(
+            `Queue "${declaration.name}" already exists with other arguments (${(err as Error).message}). ` +
+              'It is used as it is; delete or migrate it to apply the configured topology (see docs/topologies.md).',
+          );
+        }
+      }
+    } finally {
+      lease.release();
+      await channel?.close().catch(() => undefined);
+    }
+  }
+
+  private async openChannel(connection: ChannelModel | undefined): Promise<Channel> {
+    if (!connection) throw new Error('The connection was lost while declaring queues.');
+    const channel = await connection.createChannel();
+    // A server-side channel close is also emitted as 'error'; unhandled, it would crash the process.
+    channel.on('error', () => undefined);
+    return channel;
+  }
+}

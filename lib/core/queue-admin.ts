@@ -1,0 +1,113 @@
+import type { Channel } from 'amqplib';
+import type { ConnectionHolder } from './connection/connection-holder.js';
+import { BrokerError } from './errors/broker-error.js';
+import { canonicalQueueName, deadLetterQueueName, delayQueueName } from './naming.js';
+import type { QueueDeclarer } from './publishing/queue-declarer.js';
+import type { Topology } from './topology/topology.js';
+
+export interface QueueMessageCounts {
+  /** Ready messages in q. */
+  ready: number;
+  /** Ready messages in q.DQ (delayed messages a worker holds are unacked, so not counted). */
+  delayed: number;
+  /** Messages in q.XQ. */
+  dead: number;
+}
+
+export interface JoinOptions {
+  /** Give up after this many ms with QueueJoinTimeoutError. Default: wait forever. */
+  timeout?: number;
+  /** Consecutive empty checks required. Default 10. */
+  minSuccesses?: number;
+  /** Pause between checks, ms. Default 100. */
+  idleTime?: number;
+}
+
+export class QueueJoinTimeoutError extends BrokerError {
+  constructor(
+    readonly queueName: string,
+    timeoutMs: number,
+  ) {
+    super('QUEUE_JOIN_TIMEOUT', `Queue "${queueName}" did not drain within ${timeoutMs} ms.`);
+  }
+}
+
+/**
+ * The operator helpers of the Python original: counts, join, flush, delete. Each runs on a
+ * short-lived raw channel so a server-side channel error cannot break a pooled channel.
+ */
+export class QueueAdmin {
+  constructor(
+    private readonly holder: ConnectionHolder,
+    private readonly declarer: QueueDeclarer,
+    private readonly topology: Topology,
+  ) {}
+
+  async getQueueMessageCounts(queueName: string): Promise<QueueMessageCounts> {
+    const q = await this.prepare(queueName);
+    return this.withChannel(async (ch) => {
+      const [main, delayed, dead] = await Promise.all([q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)));
+      return { ready: main.messageCount, delayed: delayed.messageCount, dead: dead.messageCount };
+    });
+  }
+
+  /** Waits until q and q.DQ have been empty for `minSuccesses` checks in a row. */
+  async join(queueName: string, options: JoinOptions = {}): Promise<void> {
+    const { timeout, minSuccesses = 10, idleTime = 100 } = options;
+    const deadline = timeout === undefined ? Infinity : Date.now() + timeout;
+    let successes = 0;
+    while (successes < minSuccesses) {
+      if (Date.now() > deadline) throw new QueueJoinTimeoutError(canonicalQueueName(queueName), timeout!);
+      const counts = await this.getQueueMessageCounts(queueName);
+      successes = counts.ready === 0 && counts.delayed === 0 ? successes + 1 : 0;
+      if (successes < minSuccesses) await new Promise((r) => setTimeout(r, idleTime));
+    }
+  }
+
+  async flush(queueName: string): Promise<void> {
+    const q = await this.prepare(queueName);
+    await this.withChannel(async (ch) => {
+      for (const name of [q, delayQueueName(q), deadLetterQueueName(q)]) await ch.purgeQueue(name);
+    });
+  }
+
+  async flushMany(queues: readonly string[]): Promise<void> {
+    for (const q of queues) await this.flush(q);
+  }
+
+  async deleteQueue(queueName: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<void> {
+    const q = canonicalQueueName(queueName);
+    this.topology.declarationsFor(q); // validates the name
+    await this.withChannel(async (ch) => {
+      for (const name of [q, delayQueueName(q), deadLetterQueueName(q)]) await ch.deleteQueue(name, options);
+    });
+    this.declarer.forget(q);
+  }
+
+  async deleteMany(queues: readonly string[]): Promise<void> {
+    for (const q of queues) await this.deleteQueue(q);
+  }
+
+  private async prepare(queueName: string): Promise<string> {
+    const q = canonicalQueueName(queueName);
+    await this.declarer.ensure(q);
+    return q;
+  }
+
+  private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    const lease = await this.holder.acquire('producer');
+    try {
+      const connection = lease.connection.rawConnection;
+      if (!connection) throw lease.connection.lastError ?? new Error('Not connected to RabbitMQ.');
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        return await work(channel);
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    } finally {
+      lease.release();
+    }
+  }
+}

@@ -1,0 +1,249 @@
+import { setMaxListeners } from 'node:events';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ChannelLease } from '../connection/connection-holder.js';
+import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
+import { type DramatiqMessage, toDue } from '../message/message.js';
+import { canonicalQueueName, isDelayQueue } from '../naming.js';
+import { Semaphore } from '../util/semaphore.js';
+import type { Outcome } from './message-processor.js';
+import type { WorkerHost } from './worker-host.js';
+import { prefetchFor, type WorkerSettings } from './worker-options.js';
+
+/** Pause before a message is handed back after a transient failure, so it does not spin. */
+const REQUEUE_PAUSE_MS = 1_000;
+
+export interface ConsumerStats {
+  received: number;
+  acked: number;
+  deadLettered: number;
+  requeued: number;
+  delayed: number;
+}
+
+/**
+ * Consumes one queue (q or q.DQ) on a consumer channel. The consumer is registered through
+ * the channel wrapper, so it comes back after reconnects and can be cancelled on shutdown.
+ * Each delivery is acked or nacked on the very channel that delivered it: after a reconnect
+ * an old delivery tag is never sent on the new channel (RabbitMQ redelivers the message).
+ */
+export class QueueConsumer {
+  readonly stats: ConsumerStats = { received: 0, acked: 0, deadLettered: 0, requeued: 0, delayed: 0 };
+  private readonly delayQueue: boolean;
+  private readonly canonical: string;
+  private readonly limiter: Semaphore;
+  private readonly running = new Set<Promise<void>>();
+  private readonly held = new Set<{ timer: NodeJS.Timeout; release(): void }>();
+  private readonly abort = new AbortController();
+  private lease?: ChannelLease;
+  private consumerTag?: string;
+  private currentChannel?: Channel;
+  private stopped = false;
+  private restartTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly queueName: string,
+    private readonly host: WorkerHost,
+    private readonly settings: WorkerSettings,
+  ) {
+    this.delayQueue = isDelayQueue(queueName);
+    this.canonical = canonicalQueueName(queueName);
+    this.limiter = new Semaphore(settings.concurrency);
+    // Every running message listens on this signal; their number is bounded by the prefetch.
+    setMaxListeners(0, this.abort.signal);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    await this.host.declareQueue(this.canonical);
+    const lease = await this.host.acquire('consumer');
+    this.lease = lease;
+    if (this.stopped) {
+      lease.release();
+      return;
+    }
+    // Runs on every (re)created channel, before the consumer is registered on it.
+    await lease.channel.addSetup((channel: Channel) => {
+      this.currentChannel = channel;
+      channel.on('close', () => this.checkChannelLoss(lease, channel));
+    });
+    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), {
+      noAck: false,
+      prefetch: prefetchFor(this.settings.concurrency, this.delayQueue),
+    });
+    this.consumerTag = consumerTag;
+    // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
+    lease.connection.once('failed', () => this.scheduleRestart(lease));
+    this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetchFor(this.settings.concurrency, this.delayQueue)}).`);
+  }
+
+  /** Stops taking messages, lets running ones finish up to the timeout, then lets the rest go back. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease && this.consumerTag) await lease.channel.cancel(this.consumerTag).catch(() => undefined);
+    for (const hold of this.held) {
+      clearTimeout(hold.timer);
+      hold.release();
+    }
+    this.held.clear();
+    if (this.running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const outcome = await Promise.race([Promise.allSettled([...this.running]).then(() => 'done' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        this.host.logger.warn(
+          `${this.running.size} message(s) on "${this.queueName}" still running after ${timeoutMs} ms; they go back to the queue.`,
+        );
+        this.abort.abort(new Error('worker shutdown'));
+      }
+    }
+    // Closing the channel hands every unacked delivery back to RabbitMQ.
+    if (lease) await lease.discard();
+  }
+
+  /**
+   * A channel can close while its connection stays up (a channel error, RabbitMQ's
+   * consumer_timeout). amqp-connection-manager only re-creates channels on reconnect, so
+   * such a consumer would sit idle for good: start it over on a new channel instead.
+   */
+  private checkChannelLoss(lease: ChannelLease, channel: Channel): void {
+    setTimeout(() => {
+      if (this.stopped || this.lease !== lease || this.currentChannel !== channel) return;
+      if (!lease.connection.isConnected) return; // a reconnect is under way and brings a new channel
+      this.host.logger.warn(`The channel consuming "${this.queueName}" closed while its connection is up; re-creating it.`);
+      this.scheduleRestart(lease);
+    }, 250);
+  }
+
+  private scheduleRestart(old: ChannelLease): void {
+    if (this.stopped || this.lease !== old) return;
+    this.lease = undefined;
+    void old.discard();
+    const delay = this.host.restartDelayMs;
+    this.host.logger.warn(`Consumer of "${this.queueName}" lost its connection for good; restarting in ${delay} ms.`);
+    this.restartTimer = setTimeout(() => {
+      this.start().catch((err: Error) => {
+        this.host.logger.error(`Restarting the consumer of "${this.queueName}" failed: ${err.message}`);
+        if (!this.stopped) this.scheduleRestartAfterFailure();
+      });
+    }, delay);
+  }
+
+  private scheduleRestartAfterFailure(): void {
+    this.restartTimer = setTimeout(() => {
+      this.start().catch(() => this.scheduleRestartAfterFailure());
+    }, this.host.restartDelayMs);
+  }
+
+  private onDelivery(delivery: ConsumeMessage): void {
+    const channel = this.currentChannel;
+    if (!channel) return; // cannot happen: setups run before consumers
+    this.stats.received += 1;
+    const task = this.handle(delivery, channel).catch((err: Error) => {
+      this.host.logger.error(`Unexpected failure handling a message from "${this.queueName}": ${err.message}`);
+      this.settle(channel, delivery, { kind: 'requeue', reason: err.message });
+    });
+    this.running.add(task);
+    void task.finally(() => this.running.delete(task));
+  }
+
+  private async handle(delivery: ConsumeMessage, channel: Channel): Promise<void> {
+    let message: DramatiqMessage;
+    try {
+      message = decodeMessage(delivery.content, { maxBytes: this.host.maxMessageBytes });
+    } catch (err) {
+      const reason = err instanceof MessageDecodeError ? err.message : String(err);
+      this.settle(channel, delivery, { kind: 'dead-letter', reason });
+      return;
+    }
+    const eta = typeof message.options.eta === 'number' ? message.options.eta : undefined;
+    if (eta !== undefined && eta > Date.now()) {
+      const due = await this.holdUntil(eta);
+      if (this.stopped) {
+        this.settle(channel, delivery, { kind: 'requeue', reason: 'worker stopping' }, message, true);
+        return;
+      }
+      if (!due) {
+        // Held as long as allowed (RabbitMQ's consumer_timeout must not fire): back to q.DQ, same eta.
+        await this.republish(channel, delivery, toDue(message), Math.max(0, eta - Date.now()));
+        return;
+      }
+    }
+    if (this.delayQueue) {
+      // Due: publish the copy to q, then ack the q.DQ delivery (Dramatiq's order: nothing lost).
+      await this.republish(channel, delivery, toDue(message), undefined);
+      return;
+    }
+    const actor = this.host.getActor(message.actor_name);
+    if (!actor) {
+      this.settle(channel, delivery, { kind: 'dead-letter', reason: `no actor named "${message.actor_name}" in this worker` }, message);
+      return;
+    }
+    const slot = this.limiter.tryAcquire();
+    if (slot !== false) await slot;
+    try {
+      this.host.logger.debug?.(`Received ${message.message_id} (${actor.name}) from "${this.queueName}".`);
+      const outcome = await this.host.processor.process(message, actor, this.abort.signal);
+      if (outcome.kind === 'requeue') await pause(REQUEUE_PAUSE_MS);
+      this.settle(channel, delivery, outcome, message);
+    } finally {
+      this.limiter.release();
+    }
+  }
+
+  private async republish(channel: Channel, delivery: ConsumeMessage, message: DramatiqMessage, delay: number | undefined): Promise<void> {
+    try {
+      await this.host.enqueue(message, delay === undefined ? {} : { delay });
+      this.stats.delayed += delay === undefined ? 0 : 1;
+      this.settle(channel, delivery, { kind: 'ack' }, message);
+    } catch (err) {
+      await pause(REQUEUE_PAUSE_MS);
+      this.settle(channel, delivery, { kind: 'requeue', reason: `could not move the message: ${(err as Error).message}` }, message);
+    }
+  }
+
+  /** Waits until `eta` or maxHoldTime, whichever first; true when due. False also when stopping. */
+  private holdUntil(eta: number): Promise<boolean> {
+    const wait = Math.min(eta - Date.now(), this.settings.maxHoldTime);
+    return new Promise((resolve) => {
+      const hold = {
+        timer: setTimeout(() => {
+          this.held.delete(hold);
+          resolve(eta <= Date.now() + 5);
+        }, wait),
+        release: () => resolve(false),
+      };
+      this.held.add(hold);
+    });
+  }
+
+  private settle(channel: Channel, delivery: ConsumeMessage, outcome: Outcome, message?: DramatiqMessage, quiet = false): void {
+    const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
+    try {
+      if (outcome.kind === 'ack') {
+        channel.ack(delivery);
+        this.stats.acked += 1;
+      } else if (outcome.kind === 'dead-letter') {
+        channel.nack(delivery, false, false);
+        this.stats.deadLettered += 1;
+        this.host.logger.error(`Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`);
+      } else {
+        channel.nack(delivery, false, true);
+        this.stats.requeued += 1;
+        if (!quiet) this.host.logger.warn(`Returned ${id} to "${this.queueName}" for redelivery: ${outcome.reason}`);
+      }
+    } catch {
+      // The delivering channel closed meanwhile: RabbitMQ already put the message back.
+    }
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,18 @@
+import type { ActorDefinition } from '../actor/actor-definition.js';
+import type { ChannelLease, ChannelRole } from '../connection/connection-holder.js';
+import type { BrokerLogger } from '../logging/broker-logger.js';
+import type { DramatiqMessage } from '../message/message.js';
+import type { MessageProcessor } from './message-processor.js';
+
+/** What a worker needs from the broker; DramatiqBroker provides it. */
+export interface WorkerHost {
+  readonly logger: BrokerLogger;
+  readonly processor: MessageProcessor;
+  readonly maxMessageBytes: number;
+  /** Wait before a consumer whose connection gave up is started again. */
+  readonly restartDelayMs: number;
+  acquire(role: ChannelRole): Promise<ChannelLease>;
+  declareQueue(queueName: string): Promise<void>;
+  enqueue(message: DramatiqMessage, options?: { delay?: number }): Promise<DramatiqMessage>;
+  getActor(name: string): ActorDefinition | undefined;
+}

@@ -1,0 +1,40 @@
+import { checkInteger, checkKnownKeys, checkPlainObject } from '../options/option-checks.js';
+import { InvalidBrokerOptionError } from '../errors/configuration.errors.js';
+
+export interface WorkerOptions {
+  /** Queues to consume. Default: every queue that has a discovered actor. */
+  queues?: string[];
+  /** Actor runs at once, per queue. Prefetch is twice this (delay queues: 1000 times, at most 65535). Default 8. */
+  concurrency?: number;
+  /** On shutdown, how long running actors may finish before their messages go back to the queue, ms. Default 30000. */
+  shutdownTimeout?: number;
+  /** Longest a delayed message is held in memory before it is handed back to q.DQ, ms. Default 600000 (under RabbitMQ's 30 min consumer_timeout). */
+  maxHoldTime?: number;
+}
+
+export interface WorkerSettings {
+  readonly queues?: readonly string[];
+  readonly concurrency: number;
+  readonly shutdownTimeout: number;
+  readonly maxHoldTime: number;
+}
+
+const KEYS = ['queues', 'concurrency', 'shutdownTimeout', 'maxHoldTime'];
+
+export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'worker'): WorkerSettings {
+  checkKnownKeys(prefix, checkPlainObject(prefix, options), KEYS);
+  if (options.queues !== undefined && (!Array.isArray(options.queues) || options.queues.some((q) => typeof q !== 'string'))) {
+    throw new InvalidBrokerOptionError(`${prefix}.queues`, 'an array of queue names', options.queues);
+  }
+  return {
+    queues: options.queues,
+    concurrency: checkInteger(`${prefix}.concurrency`, options.concurrency ?? 8, 1, 10_000),
+    shutdownTimeout: checkInteger(`${prefix}.shutdownTimeout`, options.shutdownTimeout ?? 30_000, 0),
+    maxHoldTime: checkInteger(`${prefix}.maxHoldTime`, options.maxHoldTime ?? 600_000, 1000),
+  };
+}
+
+/** Dramatiq's prefetch rule. */
+export function prefetchFor(concurrency: number, delayQueue: boolean): number {
+  return Math.min(delayQueue ? concurrency * 1000 : concurrency * 2, 65535);
+}

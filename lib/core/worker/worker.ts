@@ -1,0 +1,50 @@
+import { canonicalQueueName, delayQueueName } from '../naming.js';
+import { QueueConsumer, type ConsumerStats } from './queue-consumer.js';
+import type { WorkerHost } from './worker-host.js';
+import { resolveWorkerSettings, type WorkerOptions, type WorkerSettings } from './worker-options.js';
+
+/**
+ * Consumes a set of queues (each q with its q.DQ) and runs their actors. start() and
+ * stop() may be called once each; stop() is graceful (see WorkerOptions.shutdownTimeout).
+ */
+export class Worker {
+  readonly settings: WorkerSettings;
+  private consumers: QueueConsumer[] = [];
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly queues: readonly string[],
+    options: WorkerOptions = {},
+  ) {
+    this.settings = resolveWorkerSettings(options);
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    const names = [...new Set(this.queues.map(canonicalQueueName))];
+    this.consumers = names.flatMap((q) => [new QueueConsumer(q, this.host, this.settings), new QueueConsumer(delayQueueName(q), this.host, this.settings)]);
+    try {
+      await Promise.all(this.consumers.map((c) => c.start()));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
+  }
+
+  /** Counts per consumed queue. */
+  stats(): Record<string, ConsumerStats & { inFlight: number }> {
+    return Object.fromEntries(this.consumers.map((c) => [c.queueName, { ...c.stats, inFlight: c.inFlight }]));
+  }
+}

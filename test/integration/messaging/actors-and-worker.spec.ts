@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import amqplib from 'amqplib';
+import { DramatiqBroker, type DramatiqBrokerOptions } from '../../../lib/core/broker.js';
+import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
+import { decodeMessage } from '../../../lib/core/message/message-codec.js';
+import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
+import { waitFor } from '../../support/wait.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+function makeBroker(strategy: 'shared' | 'pooled', extra: Partial<DramatiqBrokerOptions> = {}) {
+  const logger = new CapturingLogger();
+  const broker = new DramatiqBroker({
+    strategy,
+    logger,
+    // Fast retries for tests; Dramatiq's shape (exponential, jittered) is kept.
+    middleware: defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 400 } }),
+    ...extra,
+  });
+  cleanups.push(async () => {
+    await broker.deleteAll().catch(() => undefined);
+    await broker.close();
+  });
+  return { broker, logger };
+}
+
+async function startWorker(broker: DramatiqBroker, concurrency = 8) {
+  const worker = broker.createWorker({ concurrency, shutdownTimeout: 5_000 });
+  await worker.start();
+  cleanups.push(() => worker.stop());
+  return worker;
+}
+
+describe.each(['shared', 'pooled'] as const)('actors on strategy %s', (strategy) => {
+  it('runs each of 1,000 sent messages exactly once and acks them', async () => {
+    const { broker } = makeBroker(strategy);
+    const queue = uniqueName('q1k');
+    const seen = new Map<number, number>();
+    broker.registerActor('count', (n: number) => void seen.set(n, (seen.get(n) ?? 0) + 1), { queueName: queue });
+    const worker = await startWorker(broker, 16);
+    const sent = await Promise.all(Array.from({ length: 1000 }, (_, n) => broker.send('count', { args: [n] })));
+    expect(new Set(sent.map((m) => m.message_id)).size).toBe(1000);
+    await waitFor(() => seen.size === 1000, { timeoutMs: 30_000, message: '1000 messages processed' });
+    await broker.join(queue, { timeout: 10_000, minSuccesses: 3 });
+    expect([...seen.values()].every((count) => count === 1)).toBe(true);
+    await waitFor(() => worker.stats()[queue].acked === 1000, { timeoutMs: 5_000, message: 'acks' });
+    expect(await broker.getQueueMessageCounts(queue)).toEqual({ ready: 0, delayed: 0, dead: 0 });
+  });
+
+  it('passes kwargs by parameter name and resolves sends with the confirmed message', async () => {
+    const { broker } = makeBroker(strategy);
+    const queue = uniqueName('kw');
+    const calls: unknown[][] = [];
+    broker.registerActor('welcome', (userId: number, locale = 'en') => void calls.push([userId, locale]), { queueName: queue });
+    await startWorker(broker);
+    const message = await broker.send('welcome', { args: [42], kwargs: { locale: 'fr-ÇA ✓' } });
+    expect(message).toMatchObject({ queue_name: queue, actor_name: 'welcome', args: [42], kwargs: { locale: 'fr-ÇA ✓' } });
+    await waitFor(() => calls.length === 1, { timeoutMs: 10_000 });
+    expect(calls[0]).toEqual([42, 'fr-ÇA ✓']);
+  });
+
+  it('retries with backoff, then succeeds; exhausted retries end in the XQ', async () => {
+    const { broker, logger } = makeBroker(strategy);
+    const queue = uniqueName('retry');
+    const attempts: number[] = [];
+    broker.registerActor('flaky', () => {
+      attempts.push(Date.now());
+      if (attempts.length < 3) throw new Error(`attempt ${attempts.length} fails`);
+      return 'ok';
+    }, { queueName: queue });
+    let failing = 0;
+    broker.registerActor('always_fails', () => {
+      failing += 1;
+      throw new TypeError('never works');
+    }, { queueName: queue, maxRetries: 2 });
+    await startWorker(broker);
+    await broker.send('flaky');
+    await broker.send('always_fails');
+    await waitFor(() => attempts.length === 3, { timeoutMs: 15_000, message: 'three attempts' });
+    // Backoff for retry n is in [minBackoff*2^n/2, minBackoff*2^n] capped at 400: retry1 50..100, retry2 100..200 (+ delivery time).
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(45);
+    expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(95);
+    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 1, { timeoutMs: 15_000, message: 'dead letter' });
+    expect(failing).toBe(3);
+    expect(logger.text()).toMatch(/Retry 1 of 20 in \d+ ms/);
+    expect(logger.text()).toMatch(/Dead-lettered .*always_fails.*retries exceeded \(2\) after TypeError: never works/);
+  });
+
+  it('holds a delayed message until due, in order of due time', async () => {
+    const { broker } = makeBroker(strategy);
+    const queue = uniqueName('delay');
+    const runs: Array<[string, number]> = [];
+    broker.registerActor('later', (label: string) => void runs.push([label, Date.now()]), { queueName: queue });
+    await startWorker(broker);
+    const t0 = Date.now();
+    await broker.send('later', { args: ['b'], delay: 1200 });
+    await broker.send('later', { args: ['a'], delay: 600 });
+    await broker.send('later', { args: ['now'] });
+    await waitFor(() => runs.length === 3, { timeoutMs: 15_000, message: 'delayed runs' });
+    expect(runs.map((r) => r[0])).toEqual(['now', 'a', 'b']);
+    expect(runs[1][1] - t0).toBeGreaterThanOrEqual(590);
+    expect(runs[2][1] - t0).toBeGreaterThanOrEqual(1190);
+  });
+
+  it('dead-letters unknown actors and undecodable bodies with the reason logged, and keeps going', async () => {
+    const { broker, logger } = makeBroker(strategy);
+    const queue = uniqueName('bad');
+    const ok: number[] = [];
+    broker.registerActor('fine', (n: number) => void ok.push(n), { queueName: queue });
+    await startWorker(broker);
+    await broker.send('ghost', { queueName: queue });
+    await broker.declareQueue(queue);
+    const raw = await amqplib.connect('amqp://127.0.0.1');
+    const ch = await raw.createConfirmChannel();
+    ch.sendToQueue(queue, Buffer.from('this is not json'), { persistent: true });
+    ch.sendToQueue(queue, Buffer.from([0xff, 0xfe, 0x00]), { persistent: true });
+    await ch.waitForConfirms();
+    await raw.close();
+    await broker.send('fine', { args: [1] });
+    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 3, { timeoutMs: 10_000, message: 'three dead letters' });
+    await waitFor(() => ok.length === 1, { timeoutMs: 5_000 });
+    expect(logger.text()).toMatch(/no actor named "ghost"/);
+    expect(logger.text()).toMatch(/Undecodable message/);
+  });
+});
+
+describe('wire format on the queue', () => {
+  it('publishes exactly what Dramatiq publishes: body, delivery_mode 2, priority from broker_priority', async () => {
+    const { broker } = makeBroker('shared', { maxPriority: 10 });
+    const queue = uniqueName('wire');
+    await broker.send('add', { queueName: queue, args: [1, 2], options: { broker_priority: 5 } });
+    const raw = await amqplib.connect('amqp://127.0.0.1');
+    const ch = await raw.createChannel();
+    const got = await ch.get(queue, { noAck: true });
+    await raw.close();
+    expect(got).not.toBe(false);
+    if (!got) return;
+    expect(got.properties.deliveryMode).toBe(2);
+    expect(got.properties.priority).toBe(5);
+    expect(got.properties.expiration).toBeUndefined();
+    const body = got.content.toString('utf8');
+    expect(body).toMatch(/^\{"queue_name":"[^"]+","actor_name":"add","args":\[1,2\],"kwargs":\{\},"options":\{"broker_priority":5\},"message_id":"[0-9a-f-]{36}","message_timestamp":\d+\}$/);
+    expect(decodeMessage(got.content).queue_name).toBe(queue);
+  });
+});
