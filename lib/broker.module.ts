@@ -1,25 +1,32 @@
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ActorExplorer } from './actors/actor.explorer.js';
+import { TaskQueue } from './actors/task-queue.service.js';
 import { BrokerLifecycle } from './broker-lifecycle.service.js';
-import { BROKER_MODULE_OPTIONS } from './broker.constants.js';
+import { BROKER_MODULE_OPTIONS, MODULE_ONLY_OPTION_KEYS } from './broker.constants.js';
 import { DramatiqBroker } from './core/broker.js';
-import type { BrokerOptions } from './core/options/broker-options.js';
+import { resolveWorkerSettings } from './core/worker/worker-options.js';
 import type {
   BrokerModuleAsyncOptions,
   BrokerModuleOptions,
   BrokerOptionsFactory,
 } from './interfaces/broker-module-options.interface.js';
+import { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 
 const brokerProvider: Provider = {
   provide: DramatiqBroker,
   // Options are validated here, so a bad value stops the application at start.
-  useFactory: (options: BrokerOptions) =>
-    new DramatiqBroker({ ...options, logger: options.logger ?? new Logger('DramatiqBroker') }),
+  useFactory: (options: BrokerModuleOptions) => {
+    const { worker, ...brokerOptions } = options;
+    if (worker !== undefined && worker !== false) resolveWorkerSettings(worker);
+    return new DramatiqBroker({ ...brokerOptions, logger: options.logger ?? new Logger('DramatiqBroker') }, MODULE_ONLY_OPTION_KEYS);
+  },
   inject: [BROKER_MODULE_OPTIONS],
 };
 
 @Module({})
 export class BrokerModule {
-  static forRoot(options: BrokerModuleOptions): DynamicModule {
+  static forRoot(options: BrokerModuleOptions & { isGlobal?: boolean }): DynamicModule {
     const { isGlobal = true, ...brokerOptions } = options;
     return BrokerModule.assemble(isGlobal, [{ provide: BROKER_MODULE_OPTIONS, useValue: brokerOptions }], []);
   }
@@ -33,9 +40,9 @@ export class BrokerModule {
     return {
       module: BrokerModule,
       global: isGlobal,
-      imports,
-      providers: [...optionProviders, brokerProvider, BrokerLifecycle],
-      exports: [DramatiqBroker, BROKER_MODULE_OPTIONS],
+      imports: [DiscoveryModule, ...(imports ?? [])],
+      providers: [...optionProviders, brokerProvider, BrokerLifecycle, ActorExplorer, WorkerOrchestrator, TaskQueue],
+      exports: [DramatiqBroker, TaskQueue, WorkerOrchestrator, BROKER_MODULE_OPTIONS],
     };
   }
 

@@ -116,10 +116,19 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   // --- actors and middleware -----------------------------------------------------------
 
-  /** Registers a function as an actor (the Nest module does this for @Actor() methods). */
-  registerActor(name: string, handler: (...args: any[]) => unknown, options: ActorOptions = {}, origin?: string): ActorDefinition {
-    const actor = new ActorDefinition(name, options.queueName ?? this.defaultQueueName, options, handler);
-    this.actors.register(actor, origin);
+  /**
+   * Registers a function as an actor (the Nest module does this for @Actor() methods).
+   * `origin` names it in errors; `parameterSource` is the unbound function, when `handler`
+   * is bound, so keyword arguments can be matched by parameter name.
+   */
+  registerActor(
+    name: string,
+    handler: (...args: any[]) => unknown,
+    options: ActorOptions = {},
+    meta: { origin?: string; parameterSource?: (...args: any[]) => unknown } = {},
+  ): ActorDefinition {
+    const actor = new ActorDefinition(name, options.queueName ?? this.defaultQueueName, options, handler, meta.parameterSource);
+    this.actors.register(actor, meta.origin);
     return actor;
   }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqplib from 'amqplib';
 import type { ChannelModel } from 'amqplib';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PrivateRabbitNode } from '../support/private-rabbit-node.js';
@@ -353,6 +354,71 @@ describe('TcpProxy in front of the main node', () => {
     },
     LONG,
   );
+});
+
+describe('TcpProxy against a local echo server (no broker)', () => {
+  let echo: net.Server;
+  let proxy: TcpProxy;
+  const sockets = new Set<net.Socket>();
+  beforeAll(async () => {
+    echo = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    proxy = await TcpProxy.start((echo.address() as net.AddressInfo).port);
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await proxy.close();
+    await new Promise<void>((r) => echo.close(() => r()));
+  });
+  function open(): Promise<{ sock: net.Socket; received: () => string; closed: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(proxy.port, '127.0.0.1');
+      sockets.add(sock);
+      let data = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => (data += d));
+      sock.on('error', () => undefined);
+      const closed = new Promise<void>((r) => sock.once('close', () => r()));
+      sock.once('connect', () => resolve({ sock, received: () => data, closed }));
+      sock.once('error', reject);
+    });
+  }
+
+  it('keeps byte order while latency changes', async () => {
+    const { sock, received } = await open();
+    const expected: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      proxy.setLatency(i % 2 === 0 ? 40 : 0);
+      const msg = `m${i};`;
+      expected.push(msg);
+      sock.write(msg);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    proxy.setLatency(0);
+    await waitFor(() => received().length === expected.join('').length, { timeoutMs: 5_000, message: 'echo of 50 chunks' });
+    expect(received()).toBe(expected.join(''));
+    sock.destroy();
+  });
+
+  it('blackhole drops bytes but keeps sockets open; connections made meanwhile are dropped when it ends', async () => {
+    const a = await open();
+    proxy.blackhole(true);
+    a.sock.write('lost');
+    const b = await open(); // accepted, but nothing is forwarded
+    b.sock.write('also lost');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.received()).toBe('');
+    expect(b.received()).toBe('');
+    expect(a.sock.destroyed || b.sock.destroyed).toBe(false);
+    proxy.blackhole(false);
+    await withTimeout(b.closed, 5_000, 'held connection to be dropped');
+    a.sock.write('back');
+    await waitFor(() => a.received() === 'back', { timeoutMs: 5_000, message: 'echo after blackhole' });
+    a.sock.destroy();
+  });
 });
 
 describe('the main node is left clean', () => {

@@ -15,12 +15,14 @@ export class ActorDefinition {
     queueName: string,
     readonly options: Readonly<ActorOptions>,
     private readonly handler: ActorHandler,
+    /** Where parameter names are read from, when `handler` is a bound wrapper of it. */
+    parameterSource: ActorHandler = handler,
   ) {
     assertValidName('actor', name);
     assertValidName('queue', queueName);
     this.name = name;
     this.queueName = queueName;
-    this.parameters = parameterNames(handler);
+    this.parameters = parameterNames(parameterSource);
   }
 
   /** Runs the actor with the message's args and kwargs (kwargs matched by parameter name). */

@@ -14,10 +14,15 @@ export class Worker {
 
   constructor(
     private readonly host: WorkerHost,
-    private readonly queues: readonly string[],
+    private readonly queueNames: readonly string[],
     options: WorkerOptions = {},
   ) {
     this.settings = resolveWorkerSettings(options);
+  }
+
+  /** The queues this worker consumes (each with its delay queue). */
+  get queues(): string[] {
+    return [...new Set(this.queueNames.map(canonicalQueueName))];
   }
 
   get isRunning(): boolean {
@@ -27,7 +32,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'running';
-    const names = [...new Set(this.queues.map(canonicalQueueName))];
+    const names = this.queues;
     this.consumers = names.flatMap((q) => [new QueueConsumer(q, this.host, this.settings), new QueueConsumer(delayQueueName(q), this.host, this.settings)]);
     try {
       await Promise.all(this.consumers.map((c) => c.start()));

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Actor, BrokerModule, CurrentMessage, DramatiqBroker, DuplicateActorError, TaskQueue } from '../../../lib/index.js';
+import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
+import { uniqueName } from '../../support/broker-fixtures.js';
+import { waitFor } from '../../support/wait.js';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const apps: INestApplication[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) {
+    await app.get(DramatiqBroker).deleteAll().catch(() => undefined);
+    await app.close();
+  }
+});
+
+const QUEUE = uniqueName('nest-actors');
+const events: string[] = [];
+
+@Injectable()
+class EmailService {
+  @Actor({ queueName: QUEUE })
+  async sendWelcome(userId: number, locale = 'en'): Promise<string> {
+    events.push(`welcome:${userId}:${locale}:${CurrentMessage.get()?.actor_name}`);
+    return 'sent';
+  }
+
+  @Actor({ queueName: QUEUE, actorName: 'slow_task' })
+  async slow(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    events.push(`slow:${ms}`);
+  }
+
+  notAnActor(): void {}
+}
+
+async function boot(providers: any[], extra: Record<string, unknown> = {}) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [BrokerModule.forRoot({ strategy: 'shared', logger: quiet, middleware: defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 200 } }), ...extra })],
+    providers,
+  }).compile();
+  const app = moduleRef.createNestApplication();
+  apps.push(app);
+  await app.init();
+  return app;
+}
+
+describe('@Actor discovery and TaskQueue', () => {
+  it('discovers actors, consumes their queue and runs typed sends with kwargs', async () => {
+    events.length = 0;
+    const app = await boot([EmailService]);
+    const broker = app.get(DramatiqBroker);
+    expect(broker.actors.all().map((a) => [a.name, a.queueName])).toEqual([
+      ['sendWelcome', QUEUE],
+      ['slow_task', QUEUE],
+    ]);
+    const tasks = app.get(TaskQueue);
+    const message = await tasks.send(EmailService, 'sendWelcome', 7, 'de');
+    expect(message.actor_name).toBe('sendWelcome');
+    await tasks.sendWithOptions(EmailService, 'sendWelcome', { args: [8], kwargs: { locale: 'fr' } });
+    await tasks.sendTo('sendWelcome', { args: [9] });
+    await waitFor(() => events.length === 3, { timeoutMs: 10_000, message: 'three actor runs' });
+    expect(events.sort()).toEqual(['welcome:7:de:sendWelcome', 'welcome:8:fr:sendWelcome', 'welcome:9:en:sendWelcome']);
+    expect(() => tasks.send(EmailService, 'notAnActor')).toThrow(/not an @Actor\(\) method/);
+  });
+
+  it('fails at startup when two actors share a name', async () => {
+    @Injectable()
+    class Other {
+      @Actor({ actorName: 'sendWelcome' })
+      dup(): void {}
+    }
+    await expect(boot([EmailService, Other])).rejects.toBeInstanceOf(DuplicateActorError);
+    await expect(boot([EmailService, Other])).rejects.toThrow(/EmailService\.sendWelcome and Other\.dup/);
+  });
+
+  it('worker: false only sends (nothing consumed)', async () => {
+    events.length = 0;
+    const app = await boot([EmailService], { worker: false });
+    await app.get(TaskQueue).send(EmailService, 'sendWelcome', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events).toEqual([]);
+    expect((await app.get(DramatiqBroker).getQueueMessageCounts(QUEUE)).ready).toBe(1);
+  });
+
+  it('shutdown lets running actors finish and loses nothing', async () => {
+    events.length = 0;
+    const app = await boot([EmailService], { worker: { concurrency: 4, shutdownTimeout: 5_000 } });
+    const tasks = app.get(TaskQueue);
+    await Promise.all(Array.from({ length: 20 }, () => tasks.send(EmailService, 'slow', 400)));
+    await waitFor(() => app.get(DramatiqBroker).connections()[0]?.channels > 0, { timeoutMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 150)); // some are running now
+    const broker = app.get(DramatiqBroker);
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+    const finished = events.filter((e) => e.startsWith('slow')).length;
+    expect(finished).toBeGreaterThanOrEqual(4); // the running ones completed
+    // Everything else is back in the queue: finished + ready = 20.
+    const counts = await broker.getQueueMessageCounts(QUEUE);
+    expect(finished + counts.ready).toBe(20);
+    await broker.deleteAll();
+    await broker.close();
+  });
+});
