@@ -1,6 +1,7 @@
 import type { Channel } from 'amqplib';
 import type { ConnectionHolder } from './connection/connection-holder.js';
 import { BrokerError } from './errors/broker-error.js';
+import { isConnectionGone } from './connection/connection-gone.js';
 import { canonicalQueueName, deadLetterQueueName, delayQueueName } from './naming.js';
 import type { QueueDeclarer } from './publishing/queue-declarer.js';
 import type { Topology } from './topology/topology.js';
@@ -90,11 +91,30 @@ export class QueueAdmin {
 
   private async prepare(queueName: string): Promise<string> {
     const q = canonicalQueueName(queueName);
-    await this.declarer.ensure(q);
-    return q;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.declarer.ensure(q);
+        return q;
+      } catch (err) {
+        if (attempt >= 3 || !isConnectionGone(err)) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
+  /** Runs `work` on a fresh channel; retried (3 attempts) when the connection drops under it. */
   private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.onChannel(work);
+      } catch (err) {
+        if (attempt >= 3 || !isConnectionGone(err)) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
+  private async onChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
     const lease = await this.holder.acquire('producer');
     try {
       const connection = lease.connection.rawConnection;

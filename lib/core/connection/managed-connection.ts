@@ -176,7 +176,7 @@ export class ManagedConnection extends EventEmitter {
     const nextDelayMs = retryDelay(this.failures, this.settings.retry);
     this.manager.reconnectTimeInSeconds = nextDelayMs / 1000;
     this.logger.warn(
-      `Connection attempt ${this.failures} of ${maxRetries + 1} (${this.role} ${this.id}) failed: ${error.message} Retrying in ${nextDelayMs} ms.`,
+      `Connection attempt ${this.failures}${Number.isFinite(maxRetries) ? ` of ${maxRetries + 1}` : ''} (${this.role} ${this.id}) failed: ${error.message} Retrying in ${nextDelayMs} ms.`,
     );
     this.emit('connectFailed', { attempt: this.failures, error, nextDelayMs } satisfies ConnectFailedEvent);
   }

@@ -47,9 +47,9 @@ export class ConnectionLimitReachedError extends BrokerConnectionError {
       'CONNECTION_LIMIT_REACHED',
       `RabbitMQ closed the connection to ${address ?? 'the broker'} while opening it, without a reason. ` +
         `Most likely a connection limit is reached (max-connections of vhost '${vhost}' or of the user). ` +
-        "Less often the user has no access to the vhost. Fix: use strategy 'shared' or lower " +
+        "Less often the vhost does not exist or the user has no access to it. Fix: use strategy 'shared' or lower " +
         'maxConsumerConnections / maxProducerConnections, raise the limit (rabbitmqctl set_vhost_limits / ' +
-        'set_user_limits), or grant the user access to the vhost (rabbitmqctl set_permissions). ' +
+        'set_user_limits), or create the vhost / grant the user access (rabbitmqctl add_vhost, set_permissions). ' +
         'The server log names the exact cause.',
       address,
       cause,

@@ -67,6 +67,14 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
           acquireTimeout: 0,
         };
 
+  if (strategy === 'shared' && pools.producers + pools.consumers > 2047) {
+    throw new InvalidBrokerOptionError(
+      'maxConsumerChannels',
+      `a value that keeps maxProducerChannels + maxConsumerChannels <= 2047 (RabbitMQ's default channel_max per connection)`,
+      pools.consumers,
+    );
+  }
+
   const logger = options.logger ?? silentLogger;
   if (typeof logger.log !== 'function' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
     throw new InvalidBrokerOptionError('logger', 'an object with log, warn and error methods', logger);

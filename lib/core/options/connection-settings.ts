@@ -64,9 +64,14 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
   const heartbeat = checkInteger('heartbeat', options.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS, 0, 65535);
   const connectTimeout = checkInteger('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, 1);
   const retry = resolveRetry(options.retry);
-  const connectionName =
-    options.connectionName === undefined ? hostname() : checkNonEmptyString('connectionName', options.connectionName);
   const extra = options.clientProperties === undefined ? {} : checkPlainObject('clientProperties', options.clientProperties);
+  // clientProperties.connection_name (the Python spelling) wins, so logs and health show what the server shows.
+  const connectionName =
+    extra.connection_name !== undefined
+      ? checkNonEmptyString('clientProperties.connection_name', extra.connection_name)
+      : options.connectionName === undefined
+        ? hostname()
+        : checkNonEmptyString('connectionName', options.connectionName);
   const tls = options.tls === undefined ? undefined : resolveTls(options.tls);
   if (tls && !endpoints.some((e) => e.tls)) {
     throw new InvalidBrokerOptionError('tls', "an amqps:// URL to go with it (TLS is used only for amqps://)", 'amqp:// only');
@@ -85,8 +90,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
     connectTimeout,
     retry,
     connectionName,
-    // A connection_name given in clientProperties wins over the option, so both spellings work.
-    clientProperties: { connection_name: connectionName, ...extra },
+    clientProperties: { ...extra, connection_name: connectionName },
     tls,
     secrets,
   };

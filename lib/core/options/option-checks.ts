@@ -49,8 +49,7 @@ export function checkPlainObject(option: string, value: unknown): Record<string,
 export function checkKnownKeys(option: string, value: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      const where = option ? `${option}.${key}` : key;
-      throw new InvalidBrokerOptionError(where, `no such option (known: ${known.join(', ')})`, value[key]);
+      throw InvalidBrokerOptionError.unknownKey(option ? `${option}.${key}` : key, known);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Channel, Message } from 'amqplib';
 import type { ChannelLease, ConnectionHolder } from '../connection/connection-holder.js';
+import { isConnectionGone } from '../connection/connection-gone.js';
 import { BrokerConnectionError } from '../errors/connection.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { MessagingSettings } from '../options/messaging-settings.js';
@@ -21,8 +22,6 @@ export interface OutgoingMessage {
   readonly properties: { persistent: true; priority?: number; expiration?: string };
 }
 
-/** Errors that mean "the channel or connection went away under the publish": worth another attempt. */
-const CONNECTION_GONE = /channel closed|connection closed|channel ended|not connected|socket|ECONNRESET|EPIPE|Unexpected close/i;
 
 /**
  * Publishes encoded messages: one producer channel per publish, confirm awaited (with a
@@ -65,17 +64,18 @@ export class Publisher {
     const { maxEnqueueAttempts } = this.settings;
     let redeclared = false;
     for (let attempt = 1; ; attempt += 1) {
-      await this.declarer.ensure(message.canonicalQueue);
-      // A connection that cannot be (re)opened already went through its own retry policy.
-      const lease = await this.holder.acquire('producer');
+      let lease: ChannelLease | undefined;
       try {
+        await this.declarer.ensure(message.canonicalQueue);
+        // A connection that cannot be (re)opened already went through its own retry policy.
+        lease = await this.holder.acquire('producer');
         await this.publishOnce(lease, message);
         lease.release();
       } catch (err) {
-        await lease.discard();
+        await lease?.discard();
         if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
         if (err instanceof BrokerConnectionError) throw err;
-        const retryable = CONNECTION_GONE.test(String((err as Error)?.message));
+        const retryable = isConnectionGone(err);
         if (!retryable || attempt >= maxEnqueueAttempts) {
           throw new PublishFailedError(message.queueName, message.messageId, attempt, err);
         }

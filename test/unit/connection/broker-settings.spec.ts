@@ -56,8 +56,9 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
     ['pooled option on shared', { strategy: 'shared', maxProducerConnections: 3 }, 'maxProducerConnections', /only to strategy 'pooled'/],
     ['shared option on pooled', { strategy: 'pooled', maxProducerChannels: 3 }, 'maxProducerChannels', /only to strategy 'shared'/],
     ['retries negative', { strategy: 'shared', retry: { maxRetries: -1 } }, 'retry.maxRetries', /or Infinity/],
-    ['retry typo', { strategy: 'shared', retry: { intervalStrat: 1 } }, 'retry.intervalStrat', /no such option/],
-    ['top-level typo', { strategy: 'shared', hearbeat: 5 }, 'hearbeat', /no such option/],
+    ['retry typo', { strategy: 'shared', retry: { intervalStrat: 1 } }, 'retry.intervalStrat', /Unknown broker option.*intervalStart/],
+    ['top-level typo', { strategy: 'shared', hearbeat: 5 }, 'hearbeat', /Unknown broker option "hearbeat". Known options here: .*heartbeat/],
+    ['channel pools over channel_max', { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 }, 'maxConsumerChannels', /<= 2047/],
     ['empty name', { strategy: 'shared', connectionName: '' }, 'connectionName', /non-empty string/],
     ['tls without amqps', { strategy: 'shared', tls: { rejectUnauthorized: true } }, 'tls', /amqps/],
     ['tls file missing', { strategy: 'shared', url: 'amqps://h', tls: { caFile: '/nonexistent/ca.pem' } }, 'tls.caFile', /readable PEM file \(ENOENT\)/],
@@ -85,6 +86,29 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
     } catch (err) {
       expect(String((err as Error).message)).not.toContain('hunter2secret');
     }
+  });
+
+  it('never echoes the value of a misspelt option (it may be a secret)', () => {
+    let message = '';
+    try {
+      resolve({ strategy: 'shared', uri: 'amqp://app:s3cretpass@rabbit' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/Unknown broker option "uri"/);
+    expect(message).not.toContain('s3cretpass');
+    expect(() => resolve({ strategy: 'shared', connectionName: 5 as never })).toThrow(/received 5/);
+    try {
+      resolve({ strategy: 'shared', connectionName: { url: 'x' } as never });
+    } catch (err) {
+      expect((err as Error).message).toContain('received an object');
+    }
+  });
+
+  it('takes clientProperties.connection_name over connectionName, so logs match the server', () => {
+    const s = resolve({ strategy: 'shared', connectionName: 'a', clientProperties: { connection_name: 'b' } });
+    expect(s.connection.connectionName).toBe('b');
+    expect(s.connection.clientProperties.connection_name).toBe('b');
   });
 
   it('accepts extra option keys owned by other layers', () => {
