@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DramatiqBroker } from '../../lib/core/broker.js';
-import type { BrokerOptions } from '../../lib/core/options/broker-options.js';
+import type { DramatiqBrokerOptions } from '../../lib/core/broker.js';
 import type { BrokerLogger } from '../../lib/core/logging/broker-logger.js';
 import { type ConnectionInfo, ctl, listConnections, type RabbitNodeHandle } from './rabbitmqctl.js';
 
@@ -37,7 +37,7 @@ export class CapturingLogger implements BrokerLogger {
 /** Brokers made through this are closed by closeAll() in afterEach/afterAll. */
 export class BrokerTracker {
   private readonly brokers: DramatiqBroker[] = [];
-  create(options: BrokerOptions): DramatiqBroker {
+  create(options: DramatiqBrokerOptions): DramatiqBroker {
     const broker = new DramatiqBroker(options);
     this.brokers.push(broker);
     return broker;

@@ -58,7 +58,8 @@ export class ChannelPool {
         if (returned) return;
         returned = true;
         this.all.delete(channel);
-        await channel.close().catch(() => undefined);
+        // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
+        void channel.close().catch(() => undefined);
       },
     };
   }

@@ -152,7 +152,8 @@ export class ConnectionPool {
         returned = true;
         const channel = slot.channel;
         slot.channel = undefined; // the next lease of this connection gets a fresh channel
-        await channel?.close().catch(() => undefined);
+        // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
+        void channel?.close().catch(() => undefined);
         this.giveBack(slot);
       },
     };

@@ -10,6 +10,15 @@ import { classifyConnectionError } from './classify-connection-error.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
 import { retryDelay } from './retry-policy.js';
 
+/** How long a clean close may take before the socket is dropped. */
+const CLOSE_TIMEOUT_MS = 3_000;
+
+/** The TCP/TLS socket under the manager's current connection (amqplib keeps it as connection.stream). */
+function socketOf(manager: AmqpConnectionManager): { destroy(): void } | undefined {
+  const model = manager.connection as unknown as { connection?: { stream?: { destroy(): void } } } | undefined;
+  return model?.connection?.stream;
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
@@ -113,7 +122,22 @@ export class ManagedConnection extends EventEmitter {
     if (manager) {
       manager.removeAllListeners();
       manager.on('error', () => undefined);
-      await manager.close().catch((err: Error) => this.logger.warn(`Closing connection ${this.id}: ${this.scrub(err.message)}`));
+      const socket = socketOf(manager);
+      let timer: NodeJS.Timeout | undefined;
+      const closed = manager.close().then(
+        () => 'closed' as const,
+        (err: Error) => {
+          this.logger.warn(`Closing connection ${this.id}: ${this.scrub(err.message)}`);
+          return 'closed' as const;
+        },
+      );
+      // A blocked (or black-holed) connection never answers the close handshake: cut it.
+      const outcome = await Promise.race([closed, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), CLOSE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        this.logger.warn(`Connection ${this.id} did not close within ${CLOSE_TIMEOUT_MS} ms; dropping its socket.`);
+        socket?.destroy();
+      }
     }
     this.emit('closed');
   }

@@ -7,3 +7,4 @@ export * from './default-middleware.js';
 export * from './pipelines.js';
 export * from './retries.js';
 export * from './time-limit.js';
+export * from './message-logging.js';
