@@ -152,6 +152,10 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     return this.declarer.ensure(queueName);
   }
 
+  forgetQueue(queueName: string): void {
+    this.declarer.forget(queueName);
+  }
+
   /** Publishes a ready-made message; resolves with it (as sent) once RabbitMQ confirmed it. */
   enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
     return this.enqueuer.enqueue(message, options);

@@ -85,11 +85,16 @@ export class ManagedConnection extends EventEmitter {
   createChannel(options: CreateChannelOpts): ChannelWrapper {
     if (this.currentState === 'closed') throw new BrokerClosedError('a channel request');
     this.start();
+    const name = options.name ?? 'channel';
     const channel = this.manager!.createChannel({ confirm: true, ...options });
+    // amqp-connection-manager leaves the raw channel's 'error' unhandled, and amqplib then
+    // closes the whole connection: one channel error (a 404 on a deleted queue, say) would
+    // drop every channel. Handle it on each channel it creates (setups run on every one).
+    void channel.addSetup((raw: import('amqplib').Channel) => {
+      raw.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`));
+    });
     // A setup failure is reported here rather than crashing the process as an unhandled 'error' event.
-    channel.on('error', (err: Error) =>
-      this.logger.warn(`Channel ${options.name ?? ''} on connection ${this.id}: ${this.scrub(err.message)}`),
-    );
+    channel.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`));
     return channel;
   }
 

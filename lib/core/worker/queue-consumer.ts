@@ -11,6 +11,8 @@ import { prefetchFor, type WorkerSettings } from './worker-options.js';
 
 /** Pause before a message is handed back after a transient failure, so it does not spin. */
 const REQUEUE_PAUSE_MS = 1_000;
+/** Pause before a consumer whose channel (not connection) closed starts again. */
+const CHANNEL_RESTART_DELAY_MS = 1_000;
 
 export interface ConsumerStats {
   received: number;
@@ -75,7 +77,9 @@ export class QueueConsumer {
     });
     this.consumerTag = consumerTag;
     // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
-    lease.connection.once('failed', () => this.scheduleRestart(lease));
+    lease.connection.once('failed', () =>
+      this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs),
+    );
     this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetchFor(this.settings.concurrency, this.delayQueue)}).`);
   }
 
@@ -116,17 +120,17 @@ export class QueueConsumer {
     setTimeout(() => {
       if (this.stopped || this.lease !== lease || this.currentChannel !== channel) return;
       if (!lease.connection.isConnected) return; // a reconnect is under way and brings a new channel
-      this.host.logger.warn(`The channel consuming "${this.queueName}" closed while its connection is up; re-creating it.`);
-      this.scheduleRestart(lease);
+      this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
     }, 250);
   }
 
-  private scheduleRestart(old: ChannelLease): void {
+  private scheduleRestart(old: ChannelLease, reason: string, delay: number): void {
     if (this.stopped || this.lease !== old) return;
     this.lease = undefined;
+    // The queue may have been deleted under us: declare it again on restart.
+    this.host.forgetQueue(this.canonical);
     void old.discard();
-    const delay = this.host.restartDelayMs;
-    this.host.logger.warn(`Consumer of "${this.queueName}" lost its connection for good; restarting in ${delay} ms.`);
+    this.host.logger.warn(`The consumer of "${this.queueName}" stopped: ${reason}. Restarting it in ${delay} ms.`);
     this.restartTimer = setTimeout(() => {
       this.start().catch((err: Error) => {
         this.host.logger.error(`Restarting the consumer of "${this.queueName}" failed: ${err.message}`);

@@ -13,6 +13,8 @@ export interface WorkerHost {
   readonly restartDelayMs: number;
   acquire(role: ChannelRole): Promise<ChannelLease>;
   declareQueue(queueName: string): Promise<void>;
+  /** Drops the cached declaration, so the next declareQueue() declares again. */
+  forgetQueue(queueName: string): void;
   enqueue(message: DramatiqMessage, options?: { delay?: number }): Promise<DramatiqMessage>;
   getActor(name: string): ActorDefinition | undefined;
 }

@@ -146,3 +146,23 @@ describe('wire format on the queue', () => {
     expect(decodeMessage(got.content).queue_name).toBe(queue);
   });
 });
+
+describe('a queue deleted under a running worker', () => {
+  it('keeps the connection, re-declares the queue and consumes it again', async () => {
+    const { broker, logger } = makeBroker('shared');
+    const queue = uniqueName('deleted-under');
+    const seen: number[] = [];
+    broker.registerActor('after_delete', (n: number) => void seen.push(n), { queueName: queue });
+    await startWorker(broker);
+    const connectionBefore = broker.connections()[0].connectedSince;
+    const { ctl } = await import('../../support/rabbitmqctl.js');
+    await ctl(['-q', 'delete_queue', queue]);
+    await waitFor(() => /The consumer of ".*" stopped: its channel closed/.test(logger.text()), { timeoutMs: 5_000, message: 'consumer restart' });
+    await waitFor(async () => {
+      await broker.send('after_delete', { args: [1] }).catch(() => undefined);
+      return seen.length > 0;
+    }, { timeoutMs: 10_000, intervalMs: 500, message: 'consumed again' });
+    expect(broker.connections()[0].connectedSince).toEqual(connectionBefore);
+    expect(logger.text()).not.toMatch(/connection .* was lost/);
+  });
+});

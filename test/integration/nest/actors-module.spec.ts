@@ -9,9 +9,12 @@ import { waitFor } from '../../support/wait.js';
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const apps: INestApplication[] = [];
 afterEach(async () => {
+  // Stop the app (and its worker) first, then delete the queues it used.
   for (const app of apps.splice(0)) {
-    await app.get(DramatiqBroker).deleteAll().catch(() => undefined);
+    const broker = app.get(DramatiqBroker);
     await app.close();
+    await broker.deleteAll().catch(() => undefined);
+    await broker.close();
   }
 });
 
