@@ -1,0 +1,30 @@
+/**
+ * The published package must load both ways: `import` (NestJS 12, ESM) and `require`
+ * (NestJS 11 CommonJS apps). Builds dist/ and loads every entry point through the
+ * package's own name, as a user's app would.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
+import { run } from '../support/exec.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('dual ESM / CommonJS build', () => {
+  it('builds, then loads every entry point with import and with require', async () => {
+    const build = await run('npm', ['run', 'build'], { cwd: root, timeoutMs: 180_000 });
+    expect(build.code).toBe(0);
+    const esm = await run(
+      'node',
+      ['--input-type=module', '-e', "import * as m from 'nestjs-dramatiq-broker'; import * as h from 'nestjs-dramatiq-broker/health'; import * as t from 'nestjs-dramatiq-broker/testing'; console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))"],
+      { cwd: root, timeoutMs: 30_000 },
+    );
+    expect(esm.stderr).toBe('');
+    expect(esm.stdout.trim()).toBe('function,function,function,function,function,function');
+    const cjs = await run(
+      'node',
+      ['--input-type=commonjs', '-e', "const m = require('nestjs-dramatiq-broker'); const h = require('nestjs-dramatiq-broker/health'); const t = require('nestjs-dramatiq-broker/testing'); console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))"],
+      { cwd: root, timeoutMs: 30_000 },
+    );
+    expect(cjs.stdout.trim()).toBe('function,function,function,function,function,function');
+  }, 240_000);
+});
