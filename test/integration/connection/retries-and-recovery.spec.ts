@@ -7,6 +7,7 @@ import {
 } from '../../../lib/core/errors/index.js';
 import { BrokerTracker, CapturingLogger, closeServerConnectionsNamed, serverConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
 import { freePort } from '../../support/ports.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 import { waitFor } from '../../support/wait.js';
 
 const brokers = new BrokerTracker();
@@ -113,5 +114,29 @@ describe('recovery after the server closes the connection', () => {
     await consumer.channel.waitForConnect();
     await expect(consumer.channel.checkQueue('amq.rabbitmq.trace').catch(() => 'channel answered')).resolves.toBeDefined();
     consumer.release();
+  });
+});
+
+describe('heartbeat loss', () => {
+  // amqplib checks once per interval and gives up after two silent checks: detection takes 2 to 3 intervals.
+  it('detects a black-holed connection within three heartbeat intervals and recovers when the path heals', async () => {
+    const proxy = await TcpProxy.start(5672);
+    try {
+      const logger = new CapturingLogger();
+      const broker = brokers.create({ strategy: 'shared', url: proxy.amqpUrl(), heartbeat: 1, retry: { maxRetries: 50, intervalStart: 200, intervalStep: 0, intervalMax: 200 }, connectTimeout: 1_000, logger });
+      await broker.connect();
+      proxy.blackhole(true);
+      const started = Date.now();
+      await waitFor(() => broker.health().status === 'down', { timeoutMs: 5_000, intervalMs: 50, message: 'heartbeat loss noticed' });
+      const detectedAfter = Date.now() - started;
+      expect(detectedAfter).toBeLessThan(3 * 1_000 + 500);
+      expect(detectedAfter).toBeGreaterThanOrEqual(1_900);
+      expect(logger.text()).toMatch(/missed its heartbeats \(interval 1 s\)/);
+      expect(broker.health().reason).toMatch(/HEARTBEAT|heartbeats/);
+      proxy.blackhole(false);
+      await waitFor(() => broker.health().status === 'up', { timeoutMs: 10_000, message: 'reconnected after the path healed' });
+    } finally {
+      await proxy.close();
+    }
   });
 });
