@@ -91,27 +91,13 @@ export class QueueAdmin {
 
   private async prepare(queueName: string): Promise<string> {
     const q = canonicalQueueName(queueName);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.declarer.ensure(q);
-        return q;
-      } catch (err) {
-        if (attempt >= 3 || !isConnectionGone(err)) throw err;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
+    await retryOnConnectionLoss(() => this.declarer.ensure(q));
+    return q;
   }
 
-  /** Runs `work` on a fresh channel; retried (3 attempts) when the connection drops under it. */
-  private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.onChannel(work);
-      } catch (err) {
-        if (attempt >= 3 || !isConnectionGone(err)) throw err;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
+  /** Runs `work` on a fresh channel, again if the connection drops under it. */
+  private withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    return retryOnConnectionLoss(() => this.onChannel(work));
   }
 
   private async onChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
@@ -128,6 +114,18 @@ export class QueueAdmin {
       }
     } finally {
       lease.release();
+    }
+  }
+}
+
+/** Three attempts, 200 ms then 400 ms apart, for operations cut short by a lost connection. */
+async function retryOnConnectionLoss<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (attempt >= 3 || !isConnectionGone(err)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
 }
