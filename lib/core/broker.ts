@@ -56,7 +56,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     this.middleware = this.messaging.middleware ? [...this.messaging.middleware] : defaultMiddleware();
     this.holder = createConnectionHolder(this.settings);
     this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
-    const publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, this.settings.pools.producers);
+    const { producers, producerSharing } = this.settings.pools;
+    const publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, producers * producerSharing);
     this.enqueuer = new Enqueuer(publisher, this.messaging.topology, () => this.middleware);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
@@ -127,7 +128,9 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     options: ActorOptions = {},
     meta: { origin?: string; parameterSource?: (...args: any[]) => unknown } = {},
   ): ActorDefinition {
-    const actor = new ActorDefinition(name, options.queueName ?? this.defaultQueueName, options, handler, meta.parameterSource);
+    // As the Python original: actors left on queue "default" move to defaultQueueName.
+    const queueName = options.queueName === undefined || options.queueName === 'default' ? this.defaultQueueName : options.queueName;
+    const actor = new ActorDefinition(name, queueName, options, handler, meta.parameterSource);
     this.actors.register(actor, meta.origin);
     return actor;
   }

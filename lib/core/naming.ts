@@ -4,6 +4,8 @@
  */
 
 /** Dramatiq's own rule for actor and queue names (anchored: the whole name must match). */
+import { BrokerError } from './errors/broker-error.js';
+
 export const NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9._-]*$/;
 
 /**
@@ -14,16 +16,13 @@ export const MAX_QUEUE_NAME_LENGTH = 252;
 
 export type NameKind = 'actor' | 'queue';
 
-export class InvalidNameError extends Error {
-  override readonly name = 'InvalidNameError';
+export class InvalidNameError extends BrokerError {
   readonly kind: NameKind;
   readonly value: unknown;
 
   constructor(kind: NameKind, value: unknown, detail?: string) {
     const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    super(
-      `Invalid ${kind} name ${shown}: ${detail ?? `it must match ${NAME_PATTERN.source}`}`,
-    );
+    super('INVALID_NAME', `Invalid ${kind} name ${shown}: ${detail ?? `it must match ${NAME_PATTERN.source}`}`);
     this.kind = kind;
     this.value = value;
   }

@@ -46,10 +46,20 @@ export class QueueAdmin {
 
   async getQueueMessageCounts(queueName: string): Promise<QueueMessageCounts> {
     const q = await this.prepare(queueName);
-    return this.withChannel(async (ch) => {
-      const [main, delayed, dead] = await Promise.all([q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)));
-      return { ready: main.messageCount, delayed: delayed.messageCount, dead: dead.messageCount };
-    });
+    const count = () =>
+      this.withChannel(async (ch) => {
+        const [main, delayed, dead] = await Promise.all([q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)));
+        return { ready: main.messageCount, delayed: delayed.messageCount, dead: dead.messageCount };
+      });
+    try {
+      return await count();
+    } catch (err) {
+      // 404: deleted behind our back since we declared it; declare again (empty) and count.
+      if ((err as { code?: number }).code !== 404) throw err;
+      this.declarer.forget(q);
+      await this.prepare(q);
+      return count();
+    }
   }
 
   /** Waits until q and q.DQ have been empty for `minSuccesses` checks in a row. */

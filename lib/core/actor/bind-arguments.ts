@@ -1,12 +1,13 @@
+import { BrokerError } from '../errors/broker-error.js';
+
 /**
  * How Python keyword arguments reach a TypeScript method: by parameter name, as in Python.
  * `add.send(1, y=2)` calls `add(x, y)` with x=1, y=2. Parameter names are read once from the
  * function's source; destructured or rest parameters cannot take keywords.
  */
-export class ActorArgumentsError extends Error {
+export class ActorArgumentsError extends BrokerError {
   constructor(actorName: string, detail: string) {
-    super(`Cannot call actor "${actorName}" with these arguments: ${detail}.`);
-    this.name = 'ActorArgumentsError';
+    super('ACTOR_ARGUMENTS', `Cannot call actor "${actorName}" with these arguments: ${detail}.`);
   }
 }
 

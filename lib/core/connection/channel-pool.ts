@@ -1,47 +1,63 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { ChannelLimitExceededError } from '../errors/pool.errors.js';
 import type { ChannelLease, ChannelRole } from './connection-holder.js';
+import { LeaseCounter } from './lease-counter.js';
 import type { ManagedConnection } from './managed-connection.js';
 
 /**
  * A bounded set of channels on one connection. Channels are created on demand and reused;
- * when all are lent out, acquire fails at once (no queueing), as the Python original does.
+ * a channel serves up to `sharing` leases at once (producers share one channel for many
+ * publishes in flight; consumers hold one each). When every channel is full and the limit
+ * is reached, acquire fails at once (no queueing), as the Python original does.
  */
 export class ChannelPool {
-  private readonly idle: ChannelWrapper[] = [];
-  private readonly all = new Set<ChannelWrapper>();
+  private readonly leases: LeaseCounter<ChannelWrapper>;
+  private created = 0;
   private closed = false;
 
   constructor(
     private readonly connection: ManagedConnection,
     private readonly role: ChannelRole,
     readonly limit: number,
-  ) {}
+    sharing = 1,
+  ) {
+    this.leases = new LeaseCounter(sharing);
+  }
 
   get size(): number {
-    return this.all.size;
+    return this.leases.size;
   }
 
   get inUse(): number {
-    return this.all.size - this.idle.length;
+    return this.leases.busy;
   }
 
   acquire(): ChannelLease {
-    let channel = this.idle.pop();
+    let channel = this.leases.pickWithRoom(
+      (c) => this.connection.isChannelUsable(c),
+      (c) => this.drop(c),
+    );
     if (!channel) {
-      if (this.all.size >= this.limit) throw new ChannelLimitExceededError(this.role, this.limit);
-      channel = this.connection.createChannel({ name: `${this.role}-${this.all.size + 1}` });
-      this.all.add(channel);
+      if (this.leases.size >= this.limit) throw new ChannelLimitExceededError(this.role, this.limit);
+      this.created += 1;
+      channel = this.connection.createChannel({ name: `${this.role}-${this.created}` });
+      this.leases.add(channel);
     }
+    this.leases.take(channel);
     return this.lease(channel);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const channels = [...this.all];
-    this.all.clear();
-    this.idle.length = 0;
+    const channels = this.leases.resources();
+    for (const c of channels) this.leases.delete(c);
     await Promise.all(channels.map((c) => c.close().catch(() => undefined)));
+  }
+
+  private drop(channel: ChannelWrapper): void {
+    this.leases.delete(channel);
+    // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
+    void channel.close().catch(() => undefined);
   }
 
   private lease(channel: ChannelWrapper): ChannelLease {
@@ -52,14 +68,13 @@ export class ChannelPool {
       release: () => {
         if (returned) return;
         returned = true;
-        if (!this.closed && this.all.has(channel)) this.idle.push(channel);
+        if (this.closed || !this.leases.give(channel)) return;
+        if (!this.connection.isChannelUsable(channel)) this.drop(channel);
       },
       discard: async () => {
         if (returned) return;
         returned = true;
-        this.all.delete(channel);
-        // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
-        void channel.close().catch(() => undefined);
+        if (this.leases.has(channel)) this.drop(channel);
       },
     };
   }

@@ -5,6 +5,7 @@ import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { ConnectionSettings } from '../options/connection-settings.js';
 import type { ConnectionInfo } from './connection-info.js';
 import type { ChannelLease, ChannelRole } from './connection-holder.js';
+import { LeaseCounter } from './lease-counter.js';
 import { ManagedConnection } from './managed-connection.js';
 
 interface Slot {
@@ -21,11 +22,11 @@ interface Waiter {
 /**
  * A bounded pool of connections, each lent out with its one channel. Connections open on
  * demand, go back to the pool after each operation and are reused; never more than `limit`
- * are open. When all are busy, callers wait in order, up to `acquireTimeout`.
+ * are open. A connection serves up to `sharing` operations at once (publishes in flight);
+ * when all are full, callers wait in order, up to `acquireTimeout`.
  */
 export class ConnectionPool {
-  private readonly idle: Slot[] = [];
-  private readonly all = new Set<Slot>();
+  private readonly leases: LeaseCounter<Slot>;
   private waiters: Waiter[] = [];
   private created = 0;
   private closed = false;
@@ -38,14 +39,17 @@ export class ConnectionPool {
     private readonly logger: BrokerLogger,
     /** Told of a connection that gave up (its error) and of one that connected (undefined). */
     private readonly onOutcome: (failure: Error | undefined) => void = () => undefined,
-  ) {}
+    sharing = 1,
+  ) {
+    this.leases = new LeaseCounter(sharing);
+  }
 
   get size(): number {
-    return this.all.size;
+    return this.leases.size;
   }
 
   get inUse(): number {
-    return this.all.size - this.idle.length;
+    return this.leases.busy;
   }
 
   async acquire(): Promise<ChannelLease> {
@@ -54,15 +58,19 @@ export class ConnectionPool {
     try {
       await slot.connection.ready();
     } catch (err) {
+      this.giveBack(slot);
       this.destroy(slot);
       throw err;
     }
-    slot.channel ??= slot.connection.createChannel({ name: `${this.role}-${slot.connection.id}` });
-    return this.lease(slot);
+    if (!slot.channel || !slot.connection.isChannelUsable(slot.channel)) {
+      void slot.channel?.close().catch(() => undefined);
+      slot.channel = slot.connection.createChannel({ name: `${this.role}-${slot.connection.id}` });
+    }
+    return this.lease(slot, slot.channel);
   }
 
   infos(): ConnectionInfo[] {
-    return [...this.all].map((s) => s.connection.info());
+    return this.leases.resources().map((s) => s.connection.info());
   }
 
   async close(): Promise<void> {
@@ -73,19 +81,19 @@ export class ConnectionPool {
       clearTimeout(w.timer);
       w.reject(new BrokerClosedError(`a ${this.role} connection request`));
     }
-    const slots = [...this.all];
-    this.all.clear();
-    this.idle.length = 0;
+    const slots = this.leases.resources();
+    for (const s of slots) this.leases.delete(s);
     await Promise.all(slots.map((s) => s.connection.close()));
   }
 
+  /** Takes a lease on a slot with room (or a new one), or waits for one. */
   private take(): Promise<Slot> {
-    while (this.idle.length > 0) {
-      const slot = this.idle.pop()!;
-      if (slot.connection.state !== 'failed' && slot.connection.state !== 'closed') return Promise.resolve(slot);
-      this.destroy(slot);
+    const usable = (s: Slot) => s.connection.state !== 'failed' && s.connection.state !== 'closed';
+    const slot = this.leases.pickWithRoom(usable, (s) => this.destroy(s)) ?? (this.leases.size < this.limit ? this.create() : undefined);
+    if (slot) {
+      this.leases.take(slot);
+      return Promise.resolve(slot);
     }
-    if (this.all.size < this.limit) return Promise.resolve(this.create());
     return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -103,44 +111,43 @@ export class ConnectionPool {
     this.created += 1;
     const connection = new ManagedConnection(this.settings, this.role, `${this.role}-${this.created}`, this.logger);
     const slot: Slot = { connection };
-    // A connection whose retries are spent leaves the pool, freeing its place.
     connection.on('connected', () => this.onOutcome(undefined));
+    // A connection whose retries are spent leaves the pool, freeing its place.
     connection.once('failed', (err: Error) => {
       this.onOutcome(err);
       this.destroy(slot);
     });
-    this.all.add(slot);
+    this.leases.add(slot);
     return slot;
   }
 
   private giveBack(slot: Slot): void {
-    if (this.closed || !this.all.has(slot)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(slot);
-    } else {
-      this.idle.push(slot);
-    }
+    if (this.closed || !this.leases.give(slot)) return;
+    this.serveWaiter(slot);
+  }
+
+  /** Hands a slot with room to the first waiter (a new connection when `slot` is gone). */
+  private serveWaiter(slot: Slot | undefined): void {
+    const waiter = this.waiters[0];
+    if (!waiter) return;
+    const target = slot && this.leases.hasRoom(slot) ? slot : this.leases.size < this.limit ? this.create() : undefined;
+    if (!target) return;
+    this.waiters.shift();
+    clearTimeout(waiter.timer);
+    this.leases.take(target);
+    waiter.resolve(target);
   }
 
   private destroy(slot: Slot): void {
-    if (!this.all.delete(slot)) return;
-    const at = this.idle.indexOf(slot);
-    if (at >= 0) this.idle.splice(at, 1);
+    if (!this.leases.delete(slot)) return;
     void slot.connection.close();
-    // A freed place goes to the first waiter, on a new connection.
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.create());
-    }
+    this.serveWaiter(undefined);
   }
 
-  private lease(slot: Slot): ChannelLease {
+  private lease(slot: Slot, channel: ChannelWrapper): ChannelLease {
     let returned = false;
     return {
-      channel: slot.channel!,
+      channel,
       connection: slot.connection,
       release: () => {
         if (returned) return;
@@ -150,10 +157,9 @@ export class ConnectionPool {
       discard: async () => {
         if (returned) return;
         returned = true;
-        const channel = slot.channel;
-        slot.channel = undefined; // the next lease of this connection gets a fresh channel
+        if (slot.channel === channel) slot.channel = undefined; // the next lease gets a fresh channel
         // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
-        void channel?.close().catch(() => undefined);
+        void channel.close().catch(() => undefined);
         this.giveBack(slot);
       },
     };

@@ -49,6 +49,9 @@ export class ManagedConnection extends EventEmitter {
   private error?: BrokerConnectionError;
   private blockedBy?: string;
   private connectedAt?: Date;
+  /** Channels whose raw channel closed while the connection stayed up: amqp-connection-manager never re-opens them. */
+  private readonly deadChannels = new WeakSet<ChannelWrapper>();
+  private readonly rawChannels = new WeakMap<ChannelWrapper, object>();
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -91,11 +94,24 @@ export class ManagedConnection extends EventEmitter {
     // closes the whole connection: one channel error (a 404 on a deleted queue, say) would
     // drop every channel. Handle it on each channel it creates (setups run on every one).
     void channel.addSetup((raw: import('amqplib').Channel) => {
+      this.deadChannels.delete(channel);
+      this.rawChannels.set(channel, raw);
       raw.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`));
+      raw.on('close', () => {
+        // Connection still up shortly after, and no new channel under the wrapper: only this channel died.
+        setTimeout(() => {
+          if (this.isConnected && this.rawChannels.get(channel) === raw) this.deadChannels.add(channel);
+        }, 100).unref();
+      });
     });
     // A setup failure is reported here rather than crashing the process as an unhandled 'error' event.
     channel.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`));
     return channel;
+  }
+
+  /** False for a channel that closed on its own while its connection stayed up (it would never come back). */
+  isChannelUsable(channel: ChannelWrapper): boolean {
+    return !this.deadChannels.has(channel);
   }
 
   /** The amqplib connection of the moment, for operations amqp-connection-manager does not wrap. */

@@ -11,6 +11,7 @@
  * - Integer-like object keys ("1", "42") are enumerated first by JS objects, so a
  *   nested dict with such keys is re-encoded in a different key order.
  */
+import { BrokerError } from '../errors/broker-error.js';
 import { isUtf8 } from 'node:buffer';
 import type { DramatiqMessage } from './message.js';
 
@@ -62,13 +63,12 @@ export function encodeMessage(msg: DramatiqMessage): Buffer {
   return Buffer.from(json, 'latin1');
 }
 
-export class MessageDecodeError extends Error {
-  override readonly name = 'MessageDecodeError';
+export class MessageDecodeError extends BrokerError {
   /** Why the body was rejected (safe to log: holds at most a short escaped preview). */
   readonly reason: string;
 
   constructor(reason: string) {
-    super(`Undecodable message: ${reason}`);
+    super('MESSAGE_UNDECODABLE', `Undecodable message: ${reason}`);
     this.reason = reason;
   }
 }

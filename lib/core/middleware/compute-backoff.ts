@@ -1,6 +1,7 @@
 /**
  * Dramatiq's retry backoff: minBackoff * 2^retries capped at maxBackoff, then jittered
- * into [half, full]. `random` is injectable so tests can pin it.
+ * into [half, full]. `retries` is the count before this failure (0 for the first retry).
+ * `random` is injectable so tests can pin it.
  */
 export function computeBackoff(
   retries: number,

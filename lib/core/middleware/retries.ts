@@ -1,4 +1,5 @@
 import { copyMessage, createMessage, toDue } from '../message/message.js';
+import { DelayTooLongError } from '../topology/errors.js';
 import { computeBackoff } from './compute-backoff.js';
 import type { MessageContext, Middleware } from './middleware.js';
 
@@ -16,7 +17,7 @@ export const RETRY_DEFAULTS = { maxRetries: 20, minBackoff: 15_000, maxBackoff: 
 const MAX_TRACEBACK = 4_000;
 
 /**
- * Re-enqueues a failed message with exponential backoff, as Dramatiq does: retries+1,
+ * Re-enqueues a failed message with exponential backoff, as Dramatiq 2 does: retries+1,
  * traceback and requeue_timestamp in its options, delay through q.DQ. When retries are
  * spent (or the error is one the actor `throws`, or retryWhen says no) the message is
  * dead-lettered. The original is acked only after the retry copy was confirmed.
@@ -39,7 +40,9 @@ export class Retries implements Middleware {
     if (ctx.error === undefined || ctx.failure !== undefined) return;
     const { actor, message, error } = ctx;
     const actorOptions = actor.options;
-    const retries = Number(message.options.retries ?? 0) + 1;
+    // As Dramatiq: the count before this failure decides and sets the backoff exponent.
+    const previous = Number(message.options.retries ?? 0);
+    const retries = previous + 1;
     const describe = errorSummary(error);
 
     if (actorOptions.throws?.some((cls) => error instanceof cls)) {
@@ -48,18 +51,25 @@ export class Retries implements Middleware {
     }
     const retryWhen = actorOptions.retryWhen ?? this.defaults.retryWhen;
     const maxRetries = ctx.option('max_retries', actorOptions.maxRetries, this.defaults.maxRetries);
-    if (retryWhen ? !retryWhen(retries, error) : retries > maxRetries) {
+    if (retryWhen ? !retryWhen(previous, error) : previous >= maxRetries) {
       ctx.fail(retryWhen ? `retryWhen declined retry ${retries} after ${describe}` : `retries exceeded (${maxRetries}) after ${describe}`);
       await this.notifyExhausted(ctx);
       return;
     }
     const minBackoff = ctx.option('min_backoff', actorOptions.minBackoff, this.defaults.minBackoff);
-    const maxBackoff = ctx.option('max_backoff', actorOptions.maxBackoff, this.defaults.maxBackoff);
-    const delay = computeBackoff(retries, minBackoff, maxBackoff, this.defaults.random);
+    const maxBackoff = Math.min(ctx.option('max_backoff', actorOptions.maxBackoff, this.defaults.maxBackoff), RETRY_DEFAULTS.maxBackoff);
+    let delay = computeBackoff(previous, minBackoff, maxBackoff, this.defaults.random);
     const retry = copyMessage(toDue(message), {
       options: { retries, traceback: traceback(error), requeue_timestamp: Date.now() },
     });
-    await ctx.host.enqueue(retry, { delay });
+    try {
+      await ctx.host.enqueue(retry, { delay });
+    } catch (err) {
+      // The topology's maxDelayTime is shorter than this backoff: wait the longest allowed instead.
+      if (!(err instanceof DelayTooLongError)) throw err;
+      delay = err.maxDelay;
+      await ctx.host.enqueue(retry, { delay });
+    }
     ctx.retried = true;
     ctx.host.logger.warn(`Message ${message.message_id} (${actor.name}) failed: ${describe}. Retry ${retries} of ${maxRetries} in ${delay} ms.`);
   }

@@ -58,6 +58,11 @@ export interface PoolOptions {
   maxProducerChannels?: number;
   /** strategy 'shared': most consumer channels on the shared connection. Default 100. */
   maxConsumerChannels?: number;
+  /**
+   * Publishes one producer channel carries at once (each awaiting its confirm); more open
+   * another channel ('shared') or connection ('pooled'), up to the limits above. Default 1000.
+   */
+  maxPublishesPerChannel?: number;
   /** strategy 'pooled': how long an operation waits for a free connection, in ms. Default 10000. */
   acquireTimeout?: number;
 }

@@ -12,6 +12,8 @@ export interface PoolSettings {
   readonly producers: number;
   readonly consumers: number;
   readonly acquireTimeout: number;
+  /** Operations one producer channel serves at once; consumer channels always serve one. */
+  readonly producerSharing: number;
 }
 
 /** Connection-layer options after validation and defaults. */
@@ -30,6 +32,7 @@ const POOL_KEYS_BY_STRATEGY: Record<ConnectionStrategy, readonly (keyof PoolOpti
 
 export const BROKER_OPTION_KEYS = [
   'strategy',
+  'maxPublishesPerChannel',
   'connectOnStartup',
   'logger',
   ...CONNECTION_OPTION_KEYS,
@@ -53,14 +56,17 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
     }
   }
 
+  const producerSharing = checkInteger('maxPublishesPerChannel', options.maxPublishesPerChannel ?? DEFAULT_POOLS.maxPublishesPerChannel, 1, 65_535);
   const pools: PoolSettings =
     strategy === 'pooled'
       ? {
+          producerSharing,
           producers: checkInteger('maxProducerConnections', options.maxProducerConnections ?? DEFAULT_POOLS.maxProducerConnections, 1, 10_000),
           consumers: checkInteger('maxConsumerConnections', options.maxConsumerConnections ?? DEFAULT_POOLS.maxConsumerConnections, 1, 10_000),
           acquireTimeout: checkInteger('acquireTimeout', options.acquireTimeout ?? DEFAULT_POOLS.acquireTimeout, 1),
         }
       : {
+          producerSharing,
           // RabbitMQ's default channel_max is 2047 per connection; both pools share it.
           producers: checkInteger('maxProducerChannels', options.maxProducerChannels ?? DEFAULT_POOLS.maxProducerChannels, 1, 2047),
           consumers: checkInteger('maxConsumerChannels', options.maxConsumerChannels ?? DEFAULT_POOLS.maxConsumerChannels, 1, 2047),

@@ -9,4 +9,5 @@ export const DEFAULT_POOLS = {
   maxProducerChannels: 100,
   maxConsumerChannels: 100,
   acquireTimeout: 10_000,
+  maxPublishesPerChannel: 1_000,
 } as const;

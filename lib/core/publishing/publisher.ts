@@ -72,7 +72,8 @@ export class Publisher {
         await this.publishOnce(lease, message);
         lease.release();
       } catch (err) {
-        await lease?.discard();
+        // The channel is shared by other publishes: give it back; the pool drops it if it died.
+        lease?.release();
         if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
         if (err instanceof BrokerConnectionError) throw err;
         const retryable = isConnectionGone(err);
@@ -119,8 +120,12 @@ export class Publisher {
     // A setup runs again on every reconnect, so the listener follows the channel.
     await lease.channel.addSetup((raw: Channel) => {
       raw.on('return', (msg: Message) => {
-        const id = /"message_id":"([^"]+)"/.exec(msg.content.toString('latin1'))?.[1];
-        if (id) this.returned.add(id);
+        // Callbacks and pipelines nest whole messages in args/options, which come before the
+        // top-level message_id in Dramatiq's key order: the last occurrence is this message's.
+        const text = msg.content.toString('latin1');
+        const at = text.lastIndexOf('"message_id":"');
+        const id = at < 0 ? undefined : text.slice(at + 14, text.indexOf('"', at + 14));
+        if (id && this.settings.confirmDelivery) this.returned.add(id);
       });
     });
   }

@@ -1,5 +1,6 @@
-export class DelayTooLongError extends Error {
-  override readonly name = 'DelayTooLongError';
+import { BrokerError } from '../errors/broker-error.js';
+
+export class DelayTooLongError extends BrokerError {
   /** Requested delay, ms. */
   readonly delay: number;
   /** The topology's maxDelayTime, ms. */
@@ -8,6 +9,7 @@ export class DelayTooLongError extends Error {
 
   constructor(queueName: string, delay: number, maxDelay: number) {
     super(
+      'DELAY_TOO_LONG',
       `Delay of ${delay} ms for queue "${queueName}" exceeds the maximum delay of ${maxDelay} ms. ` +
         `Raise the topology's maxDelayTime option to allow it (this changes the x-message-ttl of ` +
         `"${queueName}.DQ", so an existing delay queue must be deleted or migrated first).`,
@@ -18,13 +20,12 @@ export class DelayTooLongError extends Error {
   }
 }
 
-export class InvalidTopologyOptionError extends Error {
-  override readonly name = 'InvalidTopologyOptionError';
+export class InvalidTopologyOptionError extends BrokerError {
   readonly option: string;
   readonly value: unknown;
 
   constructor(option: string, value: unknown, allowed: string) {
-    super(`Invalid topology option ${option}: ${String(value)} (allowed: ${allowed})`);
+    super('INVALID_TOPOLOGY_OPTION', `Invalid topology option ${option}: ${String(value)} (allowed: ${allowed})`);
     this.option = option;
     this.value = value;
   }

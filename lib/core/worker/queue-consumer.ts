@@ -102,7 +102,7 @@ export class QueueConsumer {
       clearTimeout(timer);
       if (outcome === 'timeout') {
         this.host.logger.warn(
-          `${this.running.size} message(s) on "${this.queueName}" still running after ${timeoutMs} ms; they go back to the queue.`,
+          `${this.running.size} message(s) on "${this.queueName}" not finished after ${timeoutMs} ms; they go back to the queue.`,
         );
         this.abort.abort(new Error('worker shutdown'));
       }
@@ -191,6 +191,12 @@ export class QueueConsumer {
     }
     const slot = this.limiter.tryAcquire();
     if (slot !== false) await slot;
+    if (this.stopped) {
+      // Waited for a slot past shutdown: it goes back to the queue unprocessed.
+      this.limiter.release();
+      this.settle(channel, delivery, { kind: 'requeue', reason: 'worker stopping' }, message, true);
+      return;
+    }
     try {
       this.host.logger.debug?.(`Received ${message.message_id} (${actor.name}) from "${this.queueName}".`);
       const outcome = await this.host.processor.process(message, actor, this.abort.signal);

@@ -20,6 +20,7 @@ export interface WorkerSettings {
 }
 
 const KEYS = ['queues', 'concurrency', 'shutdownTimeout', 'maxHoldTime'];
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'worker'): WorkerSettings {
   checkKnownKeys(prefix, checkPlainObject(prefix, options), KEYS);
@@ -29,8 +30,9 @@ export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'wor
   return {
     queues: options.queues,
     concurrency: checkInteger(`${prefix}.concurrency`, options.concurrency ?? 8, 1, 10_000),
-    shutdownTimeout: checkInteger(`${prefix}.shutdownTimeout`, options.shutdownTimeout ?? 30_000, 0),
-    maxHoldTime: checkInteger(`${prefix}.maxHoldTime`, options.maxHoldTime ?? 600_000, 1000),
+    // setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
+    shutdownTimeout: checkInteger(`${prefix}.shutdownTimeout`, options.shutdownTimeout ?? 30_000, 0, MAX_TIMER_MS),
+    maxHoldTime: checkInteger(`${prefix}.maxHoldTime`, options.maxHoldTime ?? 600_000, 1000, MAX_TIMER_MS),
   };
 }
 

@@ -123,6 +123,7 @@ describe('publishing under trouble', () => {
     const { broker } = makeBroker({
       url: proxy.amqpUrl(),
       maxProducerChannels: 2,
+      maxPublishesPerChannel: 1,
       maxBufferedMessages: 3,
       retry: { maxRetries: 20, intervalStart: 100, intervalStep: 0, intervalMax: 100 },
     });

@@ -15,13 +15,13 @@ describe('resolveBrokerSettings: defaults', () => {
     expect(s.connection.retry).toEqual({ maxRetries: 5, intervalStart: 0, intervalStep: 2000, intervalMax: 30000 });
     expect(s.connection.connectionName).toBe(hostname());
     expect(s.connection.clientProperties).toEqual({ connection_name: hostname() });
-    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0 });
+    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0, producerSharing: 1000 });
     expect(s.connectOnStartup).toBe(false);
     expect(s.connection.endpoints.map((e) => e.address)).toEqual(["amqp://127.0.0.1:5672 (vhost '/')"]);
   });
 
   it('fills the pooled pool sizes (10 producers, 100 consumers)', () => {
-    expect(resolve({ strategy: 'pooled' }).pools).toEqual({ producers: 10, consumers: 100, acquireTimeout: 10_000 });
+    expect(resolve({ strategy: 'pooled' }).pools).toEqual({ producers: 10, consumers: 100, acquireTimeout: 10_000, producerSharing: 1000 });
   });
 
   it('keeps a custom name, extra client properties and heartbeat 0', () => {

@@ -55,7 +55,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
     const state: SharedState = {
       connection,
       pools: {
-        producer: new ChannelPool(connection, 'producer', pools.producers),
+        producer: new ChannelPool(connection, 'producer', pools.producers, pools.producerSharing),
         consumer: new ChannelPool(connection, 'consumer', pools.consumers),
       },
     };

@@ -1,0 +1,75 @@
+/**
+ * Scenario 1: messages sent and processed while the TCP connection is cut every few seconds
+ * (TcpProxy.cut: both sockets destroyed, the client sees "Unexpected close"). Both strategies.
+ *
+ * The application runs in a child process (the load agent) so that unhandled rejections are
+ * counted with process.on('unhandledRejection') and RSS is the application's own.
+ * Figures: see support/figures.ts; RELIABILITY_SCALE=full sends 20,000 messages per strategy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { uniqueName } from '../support/broker-fixtures.js';
+import { sleep } from '../support/wait.js';
+import { buildBundle, type Bundle, LoadAgent } from './support/agent-client.js';
+import { loadFigures, recoveries } from './support/figures.js';
+import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
+import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { sized } from './support/scale.js';
+
+const TOTAL = sized(3_000, 20_000);
+const RATE = sized(600, 800);
+const CUT_EVERY_MS = sized(1_500, 3_000);
+const MAX_CUTS = sized(8, 20);
+const RUN_TIMEOUT = sized(150_000, 600_000);
+
+const user = makeAppUser();
+let node: PrivateRabbitNode;
+let bundle: Bundle;
+
+beforeAll(async () => {
+  [node, bundle] = await Promise.all([startScenarioNode('cuts', user), buildBundle()]);
+}, 120_000);
+
+afterAll(async () => {
+  await node?.stop();
+  await bundle?.dispose();
+}, 120_000);
+
+describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)', (strategy) => {
+  it(`${TOTAL} messages: none lost, every send settles, no unhandled rejection, consumers back within 2 s of each cut`, async () => {
+    const proxy = await TcpProxy.start(node.port);
+    try {
+      const agent = LoadAgent.start(
+        bundle,
+        agentConfig({ label: `cuts-${strategy}`, strategy, url: amqpUrl(proxy.port, user), queue: uniqueName(`rel-cuts-${strategy}`), total: TOTAL, ratePerSec: RATE }),
+        RUN_TIMEOUT,
+      );
+      const cuts: number[] = [];
+      let finished = false;
+      void agent.finished.then(() => (finished = true));
+      // Bounded: at most MAX_CUTS, only while messages are still to be processed.
+      while (!finished && cuts.length < MAX_CUTS) {
+        await Promise.race([sleep(CUT_EVERY_MS), agent.finished]);
+        const p = agent.latest;
+        if (finished || !p || p.processed >= TOTAL) break;
+        proxy.cut();
+        cuts.push(Date.now());
+      }
+      const r = await agent.result();
+      const recs = recoveries(cuts, r.processedTimes, r.healthTimeline);
+      loadFigures('1-connection-cuts', strategy, r, recs, { notes: `cut every ${CUT_EVERY_MS} ms at ~${RATE} msg/s` });
+
+      expectNoLoss(r);
+      expect(cuts.length).toBeGreaterThanOrEqual(2);
+      // Consumers back within 2 s of every cut that had messages after it.
+      const slow = recs.filter((x) => x.consumerBackMs !== null && x.consumerBackMs > 2_000);
+      expect(slow).toEqual([]);
+      expect(recs.filter((x) => x.consumerBackMs !== null).length).toBeGreaterThanOrEqual(1);
+      expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
+      expect(r.rssAfterMb).toBeLessThan(r.rssBeforeMb + 200);
+    } finally {
+      await proxy.close();
+    }
+  }, RUN_TIMEOUT + 30_000);
+});
