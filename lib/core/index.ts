@@ -18,7 +18,7 @@ export { ActorArgumentsError } from './actor/bind-arguments.js';
 export * from './message/index.js';
 export * from './middleware/index.js';
 export * from './topology/index.js';
-export { InvalidNameError, NAME_PATTERN } from './naming.js';
+export { InvalidNameError, NAME_PATTERN, canonicalQueueName, delayQueueName, deadLetterQueueName } from './naming.js';
 export * from './publishing/publish.errors.js';
 export type { EnqueueOptions } from './publishing/enqueuer.js';
 export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from './queue-admin.js';

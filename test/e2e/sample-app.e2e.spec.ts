@@ -154,7 +154,7 @@ describe.each(['shared', 'pooled'] as const)('sample app (HTTP + worker + Rabbit
     const accepted = await postTask('welcome', { userId: 7, locale: 'fr' });
     expect(accepted).toEqual({ messageId: expect.any(String), actor: 'send_welcome', queue: QUEUE });
     await waitForLog(`Succeeded ${accepted.messageId} send_welcome in`);
-    expect(logs.find(`Received ${accepted.messageId} send_welcome(7)`)).toBeDefined();
+    expect(logs.find(`Received ${accepted.messageId} send_welcome(7,locale="fr")`)).toBeDefined();
     expect(logs.find('Welcome email sent to user 7 (locale "fr")')).toBeDefined();
   });
 

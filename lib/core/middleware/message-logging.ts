@@ -14,7 +14,7 @@ export class MessageLogging implements Middleware {
     this.started.set(ctx, Date.now());
     const retries = ctx.message.options.retries;
     ctx.host.logger.log(
-      `Received ${ctx.message.message_id} ${ctx.actor.name}(${preview(ctx.message.args)})${retries ? ` (retry ${retries})` : ''}`,
+      `Received ${ctx.message.message_id} ${ctx.actor.name}(${preview(ctx.message.args, ctx.message.kwargs)})${retries ? ` (retry ${retries})` : ''}`,
     );
   }
 
@@ -25,7 +25,8 @@ export class MessageLogging implements Middleware {
   }
 }
 
-function preview(args: readonly unknown[]): string {
-  const text = JSON.stringify(args).slice(1, -1);
+function preview(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string {
+  const keywords = Object.entries(kwargs).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const text = [JSON.stringify(args).slice(1, -1), ...keywords].filter(Boolean).join(',');
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -88,8 +88,9 @@ export class Retries implements Middleware {
   }
 }
 
+/** "Name: message" without a trailing full stop, so it reads well inside a log sentence. */
 export function errorSummary(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message.replace(/\.$/, '')}`;
   return `non-error thrown: ${String(error)}`;
 }
 

@@ -3,12 +3,8 @@ import type { MessageContext, Middleware } from './middleware.js';
 
 export class TimeLimitExceededError extends BrokerError {
   constructor(actorName: string, limitMs: number) {
-    super(
-      'TIME_LIMIT_EXCEEDED',
-      `Actor "${actorName}" ran longer than its time limit of ${limitMs} ms. ` +
-        'Raise timeLimit in @Actor() or in the message options, or make the work shorter. ' +
-        'The run was abandoned (its AbortSignal fired); retries apply as for any error.',
-    );
+    // Short: it is logged with every retry. docs/troubleshooting.md has the fixes.
+    super('TIME_LIMIT_EXCEEDED', `Actor "${actorName}" ran longer than its time limit of ${limitMs} ms (run abandoned, AbortSignal fired)`);
   }
 }
 

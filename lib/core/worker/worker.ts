@@ -45,7 +45,9 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    const started = Date.now();
     await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
+    this.host.logger.log(`Worker stopped in ${Date.now() - started} ms (queues: ${this.queues.join(', ')}).`);
   }
 
   /** Counts per consumed queue. */
