@@ -80,7 +80,10 @@ export class Publisher {
         if (!retryable || attempt >= maxEnqueueAttempts) {
           throw new PublishFailedError(message.queueName, message.messageId, attempt, err);
         }
-        this.logger.warn(`Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`);
+        this.logger.debug?.(`Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`);
+        // amqplib reports the closed channel before the connection's own close: pause so the
+        // next attempt waits for the reconnect instead of hitting the same dead channel.
+        await pause(Math.min(100 * 2 ** (attempt - 1), 2_000));
         continue;
       }
       if (!this.returned.delete(message.messageId)) return;
@@ -129,4 +132,8 @@ export class Publisher {
       });
     });
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

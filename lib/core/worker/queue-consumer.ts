@@ -66,21 +66,22 @@ export class QueueConsumer {
       lease.release();
       return;
     }
-    // Runs on every (re)created channel, before the consumer is registered on it.
-    await lease.channel.addSetup((channel: Channel) => {
+    const prefetch = prefetchFor(this.settings.concurrency, this.delayQueue);
+    // Runs on every (re)created channel, before the consumer is registered on it. The prefetch
+    // is set here, awaited and caught: amqp-connection-manager's own `prefetch` option fires the
+    // call without awaiting it, so a connection lost at that moment is an unhandled rejection.
+    await lease.channel.addSetup(async (channel: Channel) => {
       this.currentChannel = channel;
       channel.on('close', () => this.checkChannelLoss(lease, channel));
+      await channel.prefetch(prefetch, false).catch(() => undefined);
     });
-    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), {
-      noAck: false,
-      prefetch: prefetchFor(this.settings.concurrency, this.delayQueue),
-    });
+    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), { noAck: false });
     this.consumerTag = consumerTag;
     // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
     lease.connection.once('failed', () =>
       this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs),
     );
-    this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetchFor(this.settings.concurrency, this.delayQueue)}).`);
+    this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetch}).`);
   }
 
   /** Stops taking messages, lets running ones finish up to the timeout, then lets the rest go back. */
