@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ActorDefinition } from './actor/actor-definition.js';
 import type { ActorOptions } from './actor/actor-options.js';
 import { ActorRegistry } from './actor/actor-registry.js';
@@ -65,6 +66,11 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   get strategy() {
     return this.holder.strategy;
+  }
+
+  /** What console.log / util.inspect show: a summary, never the objects that hold credentials. */
+  [inspect.custom](): string {
+    return `DramatiqBroker ${inspect({ strategy: this.strategy, connections: this.connections(), actors: this.actors.all().map((a) => a.name) }, { depth: 3 })}`;
   }
 
   get logger(): BrokerLogger {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import amqpConnectionManager from 'amqp-connection-manager';
 import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
 import type { BrokerConnectionError } from '../errors/connection.errors.js';
@@ -61,6 +62,11 @@ export class ManagedConnection extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+  }
+
+  /** A summary for console.log / util.inspect: the manager underneath holds the URLs with passwords. */
+  [inspect.custom](): string {
+    return `ManagedConnection ${inspect(this.info())}`;
   }
 
   get state(): ConnectionState {
@@ -172,7 +178,8 @@ export class ManagedConnection extends EventEmitter {
       timeout: settings.connectTimeout,
       noDelay: true,
       clientProperties: settings.clientProperties,
-      ...(settings.tls ?? {}),
+      // key and passphrase are hidden (not enumerable) in the settings: copy them by name.
+      ...(settings.tls ? { ...settings.tls, key: settings.tls.key, passphrase: settings.tls.passphrase } : {}),
     };
     const manager = amqpConnectionManager.connect(
       settings.endpoints.map((e) => ({ url: e.url, connectionOptions })),

@@ -84,16 +84,26 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
   }
   if (tls?.passphrase) secrets.push(tls.passphrase);
 
-  return {
+  return hideSecret(
+    {
     endpoints,
     heartbeat,
     connectTimeout,
     retry,
     connectionName,
     clientProperties: { ...extra, connection_name: connectionName },
-    tls,
+    tls: tls && hideSecret(hideSecret({ ...tls }, 'passphrase', tls.passphrase), 'key', tls.key),
+    },
+    'secrets',
     secrets,
-  };
+  ) as unknown as ConnectionSettings;
+}
+
+/** Adds a property that code can read but util.inspect and JSON.stringify do not show. */
+function hideSecret<T extends object>(target: T, key: string, value: unknown): T {
+  if (value !== undefined) Object.defineProperty(target, key, { value, enumerable: false, writable: false });
+  else delete (target as Record<string, unknown>)[key];
+  return target;
 }
 
 function parseEndpoint(option: string, url: unknown): Endpoint {
@@ -113,7 +123,8 @@ function parseEndpoint(option: string, url: unknown): Endpoint {
     throw new InvalidBrokerOptionError(option, 'a URL with a host name', redactUrl(url));
   }
   const vhost = parsed.pathname.length > 1 ? decodeURIComponent(parsed.pathname.slice(1)) : '/';
-  return { url, address: describeAddress(url), vhost, tls: parsed.protocol === 'amqps:' };
+  // `url` carries the password: not enumerable, so util.inspect and JSON.stringify leave it out.
+  return hideSecret({ address: describeAddress(url), vhost, tls: parsed.protocol === 'amqps:' }, 'url', url) as unknown as Endpoint;
 }
 
 function safePassword(url: string): string | undefined {

@@ -43,6 +43,9 @@ export class MessageProcessor {
       try {
         ctx.result = await run();
       } catch (error) {
+        // Abandoned because the worker is shutting down: not a failure of the message. It goes
+        // back to the queue as it is; a retry copy on top of that would run it twice.
+        if (signal?.aborted) return { kind: 'requeue', reason: 'abandoned by worker shutdown' };
         ctx.error = error ?? new Error('actor threw a nullish value');
         // Calling with arguments the function cannot take will never work: no retries.
         if (error instanceof ActorArgumentsError) ctx.fail(error.message);

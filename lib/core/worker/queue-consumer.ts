@@ -13,6 +13,8 @@ import { prefetchFor, type WorkerSettings } from './worker-options.js';
 const REQUEUE_PAUSE_MS = 1_000;
 /** Pause before a consumer whose channel (not connection) closed starts again. */
 const CHANNEL_RESTART_DELAY_MS = 1_000;
+/** Longest wait for RabbitMQ to confirm a consumer cancel on shutdown. */
+const CANCEL_TIMEOUT_MS = 2_000;
 
 export interface ConsumerStats {
   received: number;
@@ -90,7 +92,8 @@ export class QueueConsumer {
     clearTimeout(this.restartTimer);
     const lease = this.lease;
     this.lease = undefined;
-    if (lease && this.consumerTag) await lease.channel.cancel(this.consumerTag).catch(() => undefined);
+    // Bounded: on a black-holed connection the cancel-ok never comes.
+    if (lease && this.consumerTag) await withTimeout(lease.channel.cancel(this.consumerTag), CANCEL_TIMEOUT_MS);
     for (const hold of this.held) {
       clearTimeout(hold.timer);
       hold.release();
@@ -257,4 +260,16 @@ export class QueueConsumer {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves when `work` settles or after `ms`, whichever first; never rejects. */
+function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
