@@ -11,5 +11,4 @@ export const silentLogger: BrokerLogger = {
   log: () => undefined,
   warn: () => undefined,
   error: () => undefined,
-  debug: () => undefined,
 };

@@ -66,7 +66,7 @@ export class Publisher {
     for (let attempt = 1; ; attempt += 1) {
       let lease: ChannelLease | undefined;
       try {
-        await this.declarer.ensure(message.canonicalQueue);
+        if (!this.declarer.isDeclared(message.canonicalQueue)) await this.declarer.ensure(message.canonicalQueue);
         // A connection that cannot be (re)opened already went through its own retry policy.
         lease = await this.holder.acquire('producer');
         await this.publishOnce(lease, message);

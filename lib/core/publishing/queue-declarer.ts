@@ -14,6 +14,7 @@ import type { Topology } from '../topology/topology.js';
  */
 export class QueueDeclarer {
   private readonly declared = new Map<string, Promise<void>>();
+  private readonly done = new Set<string>();
 
   constructor(
     private readonly holder: ConnectionHolder,
@@ -21,11 +22,16 @@ export class QueueDeclarer {
     private readonly logger: BrokerLogger,
   ) {}
 
+  /** True once the queue's declaration succeeded (lets the publish path skip an await). */
+  isDeclared(queueName: string): boolean {
+    return this.done.has(canonicalQueueName(queueName));
+  }
+
   ensure(queueName: string): Promise<void> {
     const q = canonicalQueueName(queueName);
     let pending = this.declared.get(q);
     if (!pending) {
-      pending = this.declare(q);
+      pending = this.declare(q).then(() => void this.done.add(q));
       this.declared.set(q, pending);
       // A failure is not cached: the next use tries again.
       pending.catch(() => this.declared.delete(q));
@@ -36,6 +42,7 @@ export class QueueDeclarer {
   /** Forgets a queue, so the next ensure() declares it again (after it was deleted, say). */
   forget(queueName: string): void {
     this.declared.delete(canonicalQueueName(queueName));
+    this.done.delete(canonicalQueueName(queueName));
   }
 
   /** Queues declared (or being declared) by this process. */
@@ -45,6 +52,7 @@ export class QueueDeclarer {
 
   forgetAll(): void {
     this.declared.clear();
+    this.done.clear();
   }
 
   private async declare(q: string): Promise<void> {

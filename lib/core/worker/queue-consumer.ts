@@ -202,7 +202,6 @@ export class QueueConsumer {
       return;
     }
     try {
-      this.host.logger.debug?.(`Received ${message.message_id} (${actor.name}) from "${this.queueName}".`);
       const outcome = await this.host.processor.process(message, actor, this.abort.signal);
       if (outcome.kind === 'requeue') await pause(REQUEUE_PAUSE_MS);
       this.settle(channel, delivery, outcome, message);

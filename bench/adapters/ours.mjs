@@ -1,0 +1,56 @@
+// Ours, through the framework-free core: DramatiqBroker.send + a worker with a no-op actor.
+import lib from '../lib.mjs';
+import { AMQP_URL, quietLogger } from '../common.mjs';
+
+const { DramatiqBroker, defaultMiddleware } = lib;
+
+/**
+ * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
+ * options as given, except `middleware`: 'none' (an empty stack) or 'without-X/Y' (the default
+ * stack minus the middleware named X and Y, e.g. without-CurrentMessage).
+ */
+function brokerOptionsFrom(variantOptions) {
+  const { middleware, ...rest } = variantOptions;
+  if (middleware === undefined) return rest;
+  if (middleware === 'none') return { ...rest, middleware: [] };
+  const m = /^without-(.+)$/.exec(String(middleware));
+  if (!m) throw new Error(`middleware variant must be none or without-Name1/Name2; got ${middleware}`);
+  const drop = new Set(m[1].split('/'));
+  return { ...rest, middleware: defaultMiddleware().filter((mw) => !drop.has(mw.name)) };
+}
+
+export function info({ strategy }) {
+  return { system: `ours (${strategy})`, note: 'core DramatiqBroker, default middleware' };
+}
+
+export async function create({ queue, concurrency, consume, onMessage, strategy, variantOptions = {} }) {
+  const broker = new DramatiqBroker({
+    strategy,
+    url: AMQP_URL,
+    // The library's default logger unless BENCH_VERBOSE (the default is what users get).
+    ...(process.env.BENCH_VERBOSE ? { logger: quietLogger } : {}),
+    // Diagnostic variants only; the reported systems use defaults.
+    ...brokerOptionsFrom(variantOptions),
+  });
+  broker.registerActor('bench_noop', (payload) => void onMessage(payload), { queueName: queue });
+  let worker;
+  if (consume) {
+    worker = broker.createWorker({ concurrency, queues: [queue] });
+    await worker.start();
+  } else {
+    await broker.declareQueue(queue);
+  }
+  return {
+    send: (payload) => broker.send('bench_noop', { args: [payload], queueName: queue }),
+    stats: () => worker?.stats(),
+    async close() {
+      await worker?.stop();
+      await broker.close();
+    },
+    async cleanup() {
+      const admin = new DramatiqBroker({ strategy, url: AMQP_URL });
+      await admin.deleteQueue(queue).catch(() => undefined);
+      await admin.close();
+    },
+  };
+}
