@@ -18,20 +18,25 @@ import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { recordFigures } from './support/figures.js';
 import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { forceGc, memoryMb } from './support/memory.js';
 import { SecretWatch } from './support/secrets.js';
+import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 
 const HEARTBEAT_S = 2;
 const CONFIRM_TIMEOUT = 1_500;
 
+let releaseLock: (() => Promise<void>) | undefined;
 const user = makeAppUser();
 let node: PrivateRabbitNode;
 
 beforeAll(async () => {
+  releaseLock = await acquireSuiteLock('blackhole-heartbeat');
   node = await startScenarioNode('heartbeat', user);
-}, 120_000);
+}, SUITE_LOCK_WAIT_MS + 120_000);
 
 afterAll(async () => {
   await node?.stop();
+  await releaseLock?.();
 }, 120_000);
 
 interface Settled {
@@ -66,7 +71,8 @@ describe.each(['shared', 'pooled'] as const)('scenario 3: black-holed connection
     const seen = new Set<number>();
     broker.registerActor('rel_hb', (n: number) => void seen.add(n), { queueName: queue });
     const worker = broker.createWorker({ concurrency: 4, shutdownTimeout: 2_000 });
-    const rssBefore = process.memoryUsage().rss;
+    forceGc();
+    const rssBefore = memoryMb().rss;
     try {
       await worker.start();
       await Promise.all(Array.from({ length: 20 }, (_, n) => broker.send('rel_hb', { args: [n] })));
@@ -128,8 +134,8 @@ describe.each(['shared', 'pooled'] as const)('scenario 3: black-holed connection
         stalledPublishError: stalled.error instanceof Error ? stalled.error.name : String(stalled.ok),
         sendDuringOutage: `${outage.ok ? 'resolved' : `rejected (${(outage.error as Error)?.name})`} after ${outage.ms} ms`,
         healthUpAfterHealMs: upMs,
-        rssBeforeMb: Math.round(rssBefore / 1048576),
-        rssAfterMb: Math.round(process.memoryUsage().rss / 1048576),
+        rssBeforeMb: rssBefore,
+        rssAfterMb: (forceGc(), memoryMb().rss),
         notes: `heartbeat ${HEARTBEAT_S} s, confirmTimeout ${CONFIRM_TIMEOUT} ms`,
       });
 

@@ -3,6 +3,10 @@
  * run. Durable queues and persistent messages survive; unacked deliveries come back after the
  * restart. Both strategies. Same figures as scenario 1; recovery is measured from the moment the
  * node accepts connections again (and from the start of the fault, for the record).
+ *
+ * Second case: an outage longer than the retry policy (connections give up, sends reject with
+ * connection errors and are re-sent by the app, consumers restart on fresh connections once the
+ * node is back).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
@@ -13,6 +17,7 @@ import { loadFigures, recoveries } from './support/figures.js';
 import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
 import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
 import { sized } from './support/scale.js';
+import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 
 const TOTAL = sized(3_000, 20_000);
 const RATE = sized(500, 800);
@@ -20,17 +25,20 @@ const RESTARTS = sized(1, 2);
 const DOWN_MS = sized(1_500, 3_000);
 const RUN_TIMEOUT = sized(150_000, 600_000);
 
+let releaseLock: (() => Promise<void>) | undefined;
 const user = makeAppUser();
 let node: PrivateRabbitNode;
 let bundle: Bundle;
 
 beforeAll(async () => {
+  releaseLock = await acquireSuiteLock('broker-restart');
   [node, bundle] = await Promise.all([startScenarioNode('restart', user), buildBundle()]);
-}, 120_000);
+}, SUITE_LOCK_WAIT_MS + 120_000);
 
 afterAll(async () => {
   await node?.stop();
   await bundle?.dispose();
+  await releaseLock?.();
 }, 120_000);
 
 describe.each(['shared', 'pooled'] as const)('scenario 2: broker restart (%s)', (strategy) => {
@@ -74,6 +82,63 @@ describe.each(['shared', 'pooled'] as const)('scenario 2: broker restart (%s)', 
     expect(recs.every((x) => x.consumerBackMs !== null)).toBe(true);
     // Consumers back within 5 s of the node accepting connections again (retry interval max 1 s).
     expect(fromBack.every((x) => x !== null && x <= 5_000)).toBe(true);
+    expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
+  }, RUN_TIMEOUT + 60_000);
+});
+
+const LONG_TOTAL = sized(2_000, 10_000);
+const LONG_DOWN_MS = sized(6_000, 15_000);
+
+// CI runs the pooled strategy only (more connections give up and restart); full runs both.
+describe.each(sized(['pooled'] as const, ['shared', 'pooled'] as const))('scenario 2b: outage longer than the retry policy (%s)', (strategy) => {
+  it(`${LONG_TOTAL} messages, node down ${LONG_DOWN_MS} ms while retries give up after ~1 s: none lost, consumers come back`, async () => {
+    const agent = LoadAgent.start(
+      bundle,
+      agentConfig({
+        label: `long-outage-${strategy}`,
+        strategy,
+        url: amqpUrl(node.port, user),
+        queue: uniqueName(`rel-long-${strategy}`),
+        total: LONG_TOTAL,
+        ratePerSec: RATE,
+        retry: { maxRetries: 2, intervalStart: 200, intervalStep: 200, intervalMax: 500 },
+        resendDelayMs: 250,
+        maxAttemptsPerMessage: 400,
+      }),
+      RUN_TIMEOUT,
+    );
+    let finished = false;
+    void agent.finished.then(() => (finished = true));
+    let faultStart = 0;
+    let faultEnd = 0;
+    try {
+      await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= LONG_TOTAL / 3, { timeoutMs: 120_000, intervalMs: 50, message: 'a third confirmed' });
+      if (!finished) {
+        faultStart = Date.now();
+        await node.stopApp();
+        await sleep(LONG_DOWN_MS);
+        await node.startApp();
+        faultEnd = Date.now();
+      }
+    } finally {
+      if (faultStart > 0 && faultEnd === 0) await node.startApp().catch(() => undefined);
+    }
+    const r = await agent.result();
+    const recs = recoveries(faultStart ? [faultStart] : [], r.processedTimes, r.healthTimeline, faultEnd ? [faultEnd] : []);
+    const fromBack = recs.map((x) => (x.consumerBackMs === null ? null : x.at + x.consumerBackMs - faultEnd));
+    loadFigures('2b-long-outage', strategy, r, recs, {
+      notes: `stop_app for ${LONG_DOWN_MS} ms, retry policy gives up after ~1 s; the app re-sends rejected sends`,
+      outageMs: [faultEnd - faultStart],
+      consumerBackAfterStartAppMs: fromBack,
+    });
+
+    expectNoLoss(r);
+    expect(faultStart).toBeGreaterThan(0);
+    // Sends did reject during the outage (the retry policy gave up) and were re-sent.
+    expect(r.rejected).toBeGreaterThan(0);
+    // Consumers restart on their own once the node is back (restart delay >= 1 s).
+    expect(fromBack[0]).not.toBeNull();
+    expect(fromBack[0]!).toBeLessThan(10_000);
     expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
   }, RUN_TIMEOUT + 60_000);
 });

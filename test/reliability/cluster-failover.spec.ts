@@ -7,32 +7,43 @@
  * between them).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { uniqueName } from '../support/broker-fixtures.js';
 import { waitFor } from '../support/wait.js';
 import { buildBundle, type Bundle, LoadAgent } from './support/agent-client.js';
 import { type Cluster, runningNodes, startCluster } from './support/cluster.js';
-import { loadFigures, recoveries } from './support/figures.js';
+import { loadFigures, recoveries, resultsDir } from './support/figures.js';
 import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
 import { amqpUrl, makeAppUser } from './support/nodes.js';
 import { sized } from './support/scale.js';
+import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 
 const TOTAL = sized(2_000, 20_000);
 const RATE = sized(400, 800);
 const RUN_TIMEOUT = sized(150_000, 600_000);
 
+let releaseLock: (() => Promise<void>) | undefined;
 const user = makeAppUser();
 let cluster: Cluster;
 let bundle: Bundle;
 
 beforeAll(async () => {
+  releaseLock = await acquireSuiteLock('cluster-failover');
   [cluster, bundle] = await Promise.all([startCluster(user), buildBundle()]);
   console.log(`[reliability] cluster formed in ${cluster.formedInMs} ms ${JSON.stringify(cluster.timings)}`);
-}, 180_000);
+}, SUITE_LOCK_WAIT_MS + 180_000);
 
 afterAll(async () => {
+  // Node logs next to the figures, for diagnosis.
+  if (cluster) {
+    fs.mkdirSync(resultsDir(), { recursive: true });
+    for (const n of cluster.nodes) fs.writeFileSync(path.join(resultsDir(), `5-cluster-${n.nodeName}.log`), await n.readLog(256 * 1024));
+  }
   await cluster?.stop();
   await bundle?.dispose();
+  await releaseLock?.();
 }, 120_000);
 
 /** The port in an address such as "shared:connected:amqp://127.0.0.1:5730 (vhost '/')". */
@@ -60,10 +71,12 @@ describe.each(['shared', 'pooled'] as const)('scenario 5: cluster failover (%s)'
     void agent.finished.then(() => (finished = true));
     let stopped: PrivateRabbitNode | undefined;
     let stoppedAt = 0;
+    let stopDone = 0;
     let addressesBefore: string[] = [];
     const addressesAfter = new Set<string>();
     agent.onProgress((p) => {
-      if (stoppedAt > 0) for (const a of p.addresses) if (a.includes(':connected:')) addressesAfter.add(a);
+      // Snapshots taken once stop_app has returned (the node closed its connections by then).
+      if (stopDone > 0 && p.t > stopDone + 200) for (const a of p.addresses) if (a.includes(':connected:')) addressesAfter.add(a);
     });
     try {
       await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= TOTAL * 0.4, { timeoutMs: 120_000, intervalMs: 50, message: '40% confirmed' });
@@ -74,6 +87,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 5: cluster failover (%s)'
         if (!stopped) throw new Error(`the client is connected to no cluster node: ${JSON.stringify(addressesBefore)}`);
         stoppedAt = Date.now();
         await stopped.stopApp();
+        stopDone = Date.now();
       }
       const r = await agent.result();
       const recs = recoveries(stoppedAt ? [stoppedAt] : [], r.processedTimes, r.healthTimeline);

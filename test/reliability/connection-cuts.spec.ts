@@ -1,6 +1,7 @@
 /**
  * Scenario 1: messages sent and processed while the TCP connection is cut every few seconds
- * (TcpProxy.cut: both sockets destroyed, the client sees "Unexpected close"). Both strategies.
+ * (TcpProxy.cut: both sockets destroyed, the client sees "Unexpected close"; every second fault is
+ * a TcpProxy.reset instead: a TCP RST, ECONNRESET). Both strategies.
  *
  * The application runs in a child process (the load agent) so that unhandled rejections are
  * counted with process.on('unhandledRejection') and RSS is the application's own.
@@ -16,6 +17,7 @@ import { loadFigures, recoveries } from './support/figures.js';
 import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
 import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
 import { sized } from './support/scale.js';
+import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 
 const TOTAL = sized(3_000, 20_000);
 const RATE = sized(600, 800);
@@ -23,17 +25,20 @@ const CUT_EVERY_MS = sized(1_500, 3_000);
 const MAX_CUTS = sized(8, 20);
 const RUN_TIMEOUT = sized(150_000, 600_000);
 
+let releaseLock: (() => Promise<void>) | undefined;
 const user = makeAppUser();
 let node: PrivateRabbitNode;
 let bundle: Bundle;
 
 beforeAll(async () => {
+  releaseLock = await acquireSuiteLock('connection-cuts');
   [node, bundle] = await Promise.all([startScenarioNode('cuts', user), buildBundle()]);
-}, 120_000);
+}, SUITE_LOCK_WAIT_MS + 120_000);
 
 afterAll(async () => {
   await node?.stop();
   await bundle?.dispose();
+  await releaseLock?.();
 }, 120_000);
 
 describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)', (strategy) => {
@@ -53,12 +58,14 @@ describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)',
         await Promise.race([sleep(CUT_EVERY_MS), agent.finished]);
         const p = agent.latest;
         if (finished || !p || p.processed >= TOTAL) break;
-        proxy.cut();
+        // Alternate a clean cut (FIN: "Unexpected close") and a reset (RST: ECONNRESET).
+        if (cuts.length % 2 === 0) proxy.cut();
+        else proxy.reset();
         cuts.push(Date.now());
       }
       const r = await agent.result();
       const recs = recoveries(cuts, r.processedTimes, r.healthTimeline);
-      loadFigures('1-connection-cuts', strategy, r, recs, { notes: `cut every ${CUT_EVERY_MS} ms at ~${RATE} msg/s` });
+      loadFigures('1-connection-cuts', strategy, r, recs, { notes: `cut or reset every ${CUT_EVERY_MS} ms at ~${RATE} msg/s` });
 
       expectNoLoss(r);
       expect(cuts.length).toBeGreaterThanOrEqual(2);

@@ -15,22 +15,27 @@ import { sleep, waitFor } from '../support/wait.js';
 import { recordFigures } from './support/figures.js';
 import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
 import { sized } from './support/scale.js';
+import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
+import { forceGc, memoryMb } from './support/memory.js';
 import { SecretWatch } from './support/secrets.js';
 
 const CONFIRM_TIMEOUT = 1_500;
 const DURING_ALARM = sized(10, 50);
 const ALARM_MS = sized(4_000, 8_000);
 
+let releaseLock: (() => Promise<void>) | undefined;
 const user = makeAppUser();
 let node: PrivateRabbitNode;
 
 beforeAll(async () => {
+  releaseLock = await acquireSuiteLock('resource-alarm');
   node = await startScenarioNode('alarm', user);
-}, 120_000);
+}, SUITE_LOCK_WAIT_MS + 120_000);
 
 afterAll(async () => {
   await node?.setMemoryHighWatermark(0.4).catch(() => undefined);
   await node?.stop();
+  await releaseLock?.();
 }, 120_000);
 
 interface Attempt {
@@ -87,6 +92,8 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       for (let n = 0; n < 10; n++) expect((await sendOnce(n)).ok).toBe(true);
       await waitFor(() => logicalSeen.size === 10, { timeoutMs: 10_000, message: 'warm-up processed' });
 
+      forceGc();
+      const rssBefore = memoryMb().rss;
       // --- alarm on
       const t0 = Date.now();
       await node.setMemoryHighWatermark(0);
@@ -144,6 +151,8 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
         faults: 1,
         recoveryMaxMs: recoveredMs,
         healthUpAfterClearMs: upMs,
+        rssBeforeMb: rssBefore,
+        rssAfterMb: (forceGc(), memoryMb().rss),
         alarmSendsRejected: alarmSends.filter((a) => !a.ok).length,
         alarmSendsSlowestMs: Math.max(...alarmSends.map((a) => a.ms)),
         notes: `${ALARM_MS} ms alarm, confirmTimeout ${CONFIRM_TIMEOUT} ms, ${alarmSends.length} sends during it`,

@@ -53,6 +53,8 @@ export class ManagedConnection extends EventEmitter {
   /** Channels whose raw channel closed while the connection stayed up: amqp-connection-manager never re-opens them. */
   private readonly deadChannels = new WeakSet<ChannelWrapper>();
   private readonly rawChannels = new WeakMap<ChannelWrapper, object>();
+  /** Why the server closed a channel (403, 404, 406...), kept until the wrapper gets a new channel. */
+  private readonly serverCloses = new WeakMap<ChannelWrapper, Error>();
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -101,8 +103,12 @@ export class ManagedConnection extends EventEmitter {
     // drop every channel. Handle it on each channel it creates (setups run on every one).
     void channel.addSetup((raw: import('amqplib').Channel) => {
       this.deadChannels.delete(channel);
+      this.serverCloses.delete(channel);
       this.rawChannels.set(channel, raw);
-      raw.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`));
+      raw.on('error', (err: Error) => {
+        this.serverCloses.set(channel, err);
+        this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`);
+      });
       raw.on('close', () => {
         // Connection still up shortly after, and no new channel under the wrapper: only this channel died.
         setTimeout(() => {
@@ -113,6 +119,11 @@ export class ManagedConnection extends EventEmitter {
     // A setup failure is reported here rather than crashing the process as an unhandled 'error' event.
     channel.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`));
     return channel;
+  }
+
+  /** The server's reason when it closed this channel (a channel error, not a lost connection). */
+  serverCloseReason(channel: ChannelWrapper): Error | undefined {
+    return this.serverCloses.get(channel);
   }
 
   /** False for a channel that closed on its own while its connection stayed up (it would never come back). */

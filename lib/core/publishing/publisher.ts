@@ -76,6 +76,10 @@ export class Publisher {
         lease?.release();
         if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
         if (err instanceof BrokerConnectionError) throw err;
+        // The server closed the channel over this publish (403 access refused, say): retrying
+        // would be refused the same way. Report the server's own reason.
+        const refused = lease?.connection.serverCloseReason(lease.channel);
+        if (refused) throw new PublishRejectedError(message.queueName, message.messageId, refused.message, err);
         const retryable = isConnectionGone(err);
         if (!retryable || attempt >= maxEnqueueAttempts) {
           throw new PublishFailedError(message.queueName, message.messageId, attempt, err);

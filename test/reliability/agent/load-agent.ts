@@ -140,7 +140,6 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
 
   // Send tracking.
   const confirmedIds = new Set<string>();
-  const rejectedIds = new Set<string>();
   const rejectionKinds: Record<string, number> = {};
   const pending = new Set<Promise<unknown>>();
   let sendsStarted = 0;
@@ -160,8 +159,6 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
         rejected += 1;
         const kind = err instanceof Error ? `${err.name}${(err as { code?: string }).code ? `/${(err as { code?: string }).code}` : ''}` : typeof err;
         rejectionKinds[kind] = (rejectionKinds[kind] ?? 0) + 1;
-        const id = /message ([0-9a-f-]{36})/.exec(String((err as Error)?.message))?.[1];
-        if (id) rejectedIds.add(id);
         if (errorTexts.size < 500) errorTexts.add(describe(err));
         return 'rejected' as const;
       },
@@ -232,6 +229,8 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
     }
     await sleep(100);
   }
+  const drainMs = Date.now() - sendStart - sendPhaseMs;
+  const joinStart = Date.now();
   // Late redeliveries: wait until the queue is empty (bounded) and a quiet moment passes.
   let queueCounts: AgentResult['queueCounts'];
   let queueCountsError: string | undefined;
@@ -241,6 +240,7 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
     queueCountsError = describe(err);
     errorTexts.add(queueCountsError);
   }
+  const joinMs = Date.now() - joinStart;
   await sleep(config.quietMs);
   try {
     queueCounts = await broker.getQueueMessageCounts(config.queue);
@@ -300,6 +300,8 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
     rssAfterMb,
     rssAfterCloseMb,
     sendPhaseMs,
+    drainMs,
+    joinMs,
     durationMs: Date.now() - t0,
     drained,
     processedTimes,

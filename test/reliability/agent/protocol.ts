@@ -73,6 +73,10 @@ export interface AgentResult {
   rssAfterMb: number;
   rssAfterCloseMb: number;
   sendPhaseMs: number;
+  /** From the end of the send phase to every confirmed message processed. */
+  drainMs: number;
+  /** Waiting for the queue to be empty (join). */
+  joinMs: number;
   durationMs: number;
   drained: boolean;
   /** Timestamps (ms since epoch) of every actor run, sorted. */

@@ -1,7 +1,8 @@
 /**
  * Figures of a reliability scenario: written as one JSON file per scenario/variant to
- * RELIABILITY_RESULTS_DIR (default .tmp/reliability/results), where scripts/reliability.mjs
- * collects them into a table and .tmp/reliability/results.json.
+ * RELIABILITY_RESULTS_DIR. scripts/reliability.mjs sets it to .tmp/reliability/results-<scale>
+ * and collects the files into a table and .tmp/reliability/results-<scale>.json; a plain Jest run writes to
+ * .tmp/reliability/jest-results (so it never mixes with a full run's figures).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export interface Figures {
 }
 
 export function resultsDir(): string {
-  return process.env.RELIABILITY_RESULTS_DIR ?? path.join(REPO_ROOT, '.tmp', 'reliability', 'results');
+  return process.env.RELIABILITY_RESULTS_DIR ?? path.join(REPO_ROOT, '.tmp', 'reliability', 'jest-results');
 }
 
 export function recordFigures(f: Figures): Figures {
@@ -87,7 +88,7 @@ export function recoveries(
     const from = faultEnd[i] ?? at;
     const next = faults[i + 1] ?? Infinity;
     const down = timeline.find(([t, s]) => t >= at && t < next && s !== 'up');
-    const up = down ? timeline.find(([t, s]) => t >= Math.max(down[0], from) && s === 'up') : undefined;
+    const up = down ? timeline.find(([t, s]) => t >= down[0] && s === 'up') : undefined;
     const ref = up ? up[0] : from;
     const firstProcessed = firstAtOrAfter(processedTimes, ref);
     return {
@@ -127,11 +128,16 @@ export function loadFigures(scenario: string, variant: string, r: AgentResult, r
     rssPeakMb: r.rssPeakMb,
     rssAfterMb: r.rssAfterMb,
     durationMs: r.durationMs,
+    sendPhaseMs: r.sendPhaseMs,
+    drainMs: r.drainMs,
+    joinMs: r.joinMs,
     logical: r.logical,
     unconfirmedLogical: r.unconfirmedLogical,
     maxSettleMs: r.maxSettleMs,
     rejectionKinds: r.rejectionKinds,
     recoveries: recs,
+    ...(r.queueCountsError ? { queueCountsError: r.queueCountsError.slice(0, 3_000) } : {}),
+    ...(r.errorTexts.length ? { errorSample: r.errorTexts.slice(0, 5).map((t) => t.slice(0, 1_500)) } : {}),
     ...extra,
   });
 }

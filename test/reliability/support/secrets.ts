@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * Collects everything a user could see (log lines, error messages and stacks with their causes,
  * health reports, connection snapshots) and checks that no spelling of a password is in it.
@@ -22,6 +24,8 @@ export class SecretWatch {
 
   /** An error with its stack, code and the whole `cause` chain (bounded depth). */
   addError(label: string, err: unknown): void {
+    // What console.log(err) would print: own properties, nested causes.
+    this.add(`${label}.inspect`, inspect(err, { depth: 6, showHidden: false }));
     let e: unknown = err;
     for (let depth = 0; depth < 8 && e !== undefined && e !== null; depth++) {
       if (e instanceof Error) {
