@@ -37,7 +37,7 @@ const child = spawn(process.execPath, [jestBin, '--runInBand', ...testPaths], {
   stdio: 'inherit',
   env: {
     ...process.env,
-    // jest.config.js leaves test/reliability out of the default run unless RELIABILITY is set.
+    // Marks the run as the reliability runner (the scenarios also run, CI-sized, in npm test).
     RELIABILITY: '1',
     RELIABILITY_SCALE: scale,
     RELIABILITY_RESULTS_DIR: resultsDir,
