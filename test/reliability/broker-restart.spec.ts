@@ -8,16 +8,15 @@
  * connection errors and are re-sent by the app, consumers restart on fresh connections once the
  * node is back).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
+import { describe, expect, it } from '@jest/globals';
 import { uniqueName } from '../support/broker-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
-import { buildBundle, type Bundle, LoadAgent } from './support/agent-client.js';
+import { LoadAgent } from './support/agent-client.js';
 import { loadFigures, recoveries } from './support/figures.js';
 import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
 import { sized } from './support/scale.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 
 const TOTAL = sized(3_000, 20_000);
 const RATE = sized(500, 800);
@@ -25,27 +24,14 @@ const RESTARTS = sized(1, 2);
 const DOWN_MS = sized(1_500, 3_000);
 const RUN_TIMEOUT = sized(150_000, 600_000);
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-let bundle: Bundle;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('broker-restart');
-  [node, bundle] = await Promise.all([startScenarioNode('restart', user), buildBundle()]);
-}, SUITE_LOCK_WAIT_MS + 120_000);
-
-afterAll(async () => {
-  await node?.stop();
-  await bundle?.dispose();
-  await releaseLock?.();
-}, 120_000);
+const scenario = useScenarioNode('broker-restart', 'restart');
+const { user } = scenario;
 
 describe.each(['shared', 'pooled'] as const)('scenario 2: broker restart (%s)', (strategy) => {
   it(`${TOTAL} messages across ${RESTARTS} restart(s): none lost, every send settles, consumers come back`, async () => {
     const agent = LoadAgent.start(
-      bundle,
-      agentConfig({ label: `restart-${strategy}`, strategy, url: amqpUrl(node.port, user), queue: uniqueName(`rel-restart-${strategy}`), total: TOTAL, ratePerSec: RATE }),
+      scenario.bundle(),
+      agentConfig({ label: `restart-${strategy}`, strategy, url: amqpUrl(scenario.node().port, user), queue: uniqueName(`rel-restart-${strategy}`), total: TOTAL, ratePerSec: RATE }),
       RUN_TIMEOUT,
     );
     const faultStart: number[] = [];
@@ -59,14 +45,14 @@ describe.each(['shared', 'pooled'] as const)('scenario 2: broker restart (%s)', 
         await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= target, { timeoutMs: 120_000, intervalMs: 50, message: `${target} confirmed` });
         if (finished) break;
         faultStart.push(Date.now());
-        await node.stopApp();
+        await scenario.node().stopApp();
         await sleep(DOWN_MS);
-        await node.startApp();
+        await scenario.node().startApp();
         faultEnd.push(Date.now());
       }
     } finally {
       // Never leave the node stopped for the next test, whatever happened.
-      if (faultStart.length > faultEnd.length) await node.startApp().catch(() => undefined);
+      if (faultStart.length > faultEnd.length) await scenario.node().startApp().catch(() => undefined);
     }
     const r = await agent.result();
     const recs = recoveries(faultStart, r.processedTimes, r.healthTimeline, faultEnd);
@@ -93,11 +79,11 @@ const LONG_DOWN_MS = sized(6_000, 15_000);
 describe.each(sized(['pooled'] as const, ['shared', 'pooled'] as const))('scenario 2b: outage longer than the retry policy (%s)', (strategy) => {
   it(`${LONG_TOTAL} messages, node down ${LONG_DOWN_MS} ms while retries give up after ~1 s: none lost, consumers come back`, async () => {
     const agent = LoadAgent.start(
-      bundle,
+      scenario.bundle(),
       agentConfig({
         label: `long-outage-${strategy}`,
         strategy,
-        url: amqpUrl(node.port, user),
+        url: amqpUrl(scenario.node().port, user),
         queue: uniqueName(`rel-long-${strategy}`),
         total: LONG_TOTAL,
         ratePerSec: RATE,
@@ -115,13 +101,13 @@ describe.each(sized(['pooled'] as const, ['shared', 'pooled'] as const))('scenar
       await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= LONG_TOTAL / 3, { timeoutMs: 120_000, intervalMs: 50, message: 'a third confirmed' });
       if (!finished) {
         faultStart = Date.now();
-        await node.stopApp();
+        await scenario.node().stopApp();
         await sleep(LONG_DOWN_MS);
-        await node.startApp();
+        await scenario.node().startApp();
         faultEnd = Date.now();
       }
     } finally {
-      if (faultStart > 0 && faultEnd === 0) await node.startApp().catch(() => undefined);
+      if (faultStart > 0 && faultEnd === 0) await scenario.node().startApp().catch(() => undefined);
     }
     const r = await agent.result();
     const recs = recoveries(faultStart ? [faultStart] : [], r.processedTimes, r.healthTimeline, faultEnd ? [faultEnd] : []);

@@ -7,17 +7,16 @@
  * counted with process.on('unhandledRejection') and RSS is the application's own.
  * Figures: see support/figures.ts; RELIABILITY_SCALE=full sends 20,000 messages per strategy.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
+import { describe, expect, it } from '@jest/globals';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { uniqueName } from '../support/broker-fixtures.js';
 import { sleep } from '../support/wait.js';
-import { buildBundle, type Bundle, LoadAgent } from './support/agent-client.js';
+import { LoadAgent } from './support/agent-client.js';
 import { loadFigures, recoveries } from './support/figures.js';
 import { agentConfig, expectNoLoss, watchAgent } from './support/load.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
 import { sized } from './support/scale.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 
 const TOTAL = sized(3_000, 20_000);
 const RATE = sized(600, 800);
@@ -25,28 +24,15 @@ const CUT_EVERY_MS = sized(1_500, 3_000);
 const MAX_CUTS = sized(8, 20);
 const RUN_TIMEOUT = sized(150_000, 600_000);
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-let bundle: Bundle;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('connection-cuts');
-  [node, bundle] = await Promise.all([startScenarioNode('cuts', user), buildBundle()]);
-}, SUITE_LOCK_WAIT_MS + 120_000);
-
-afterAll(async () => {
-  await node?.stop();
-  await bundle?.dispose();
-  await releaseLock?.();
-}, 120_000);
+const scenario = useScenarioNode('connection-cuts', 'cuts');
+const { user } = scenario;
 
 describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)', (strategy) => {
   it(`${TOTAL} messages: none lost, every send settles, no unhandled rejection, consumers back within 2 s of each cut`, async () => {
-    const proxy = await TcpProxy.start(node.port);
+    const proxy = await TcpProxy.start(scenario.node().port);
     try {
       const agent = LoadAgent.start(
-        bundle,
+        scenario.bundle(),
         agentConfig({ label: `cuts-${strategy}`, strategy, url: amqpUrl(proxy.port, user), queue: uniqueName(`rel-cuts-${strategy}`), total: TOTAL, ratePerSec: RATE }),
         RUN_TIMEOUT,
       );

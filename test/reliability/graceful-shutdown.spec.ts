@@ -13,38 +13,24 @@
  * - 'disconnected' and 'blackholed': worker A's connection (through a TCP proxy) is cut with the
  *   broker unreachable, or black-holed, just before SIGTERM: the process must still exit in time.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DramatiqBroker } from '../../lib/core/broker.js';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
-import { buildBundle, type Bundle, OutputTail } from './support/agent-client.js';
+import { OutputTail } from './support/agent-client.js';
 import { recordFigures, resultsDir } from './support/figures.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
 import { SecretWatch } from './support/secrets.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 
 const MESSAGES = 500;
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-let bundle: Bundle;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('graceful-shutdown');
-  [node, bundle] = await Promise.all([startScenarioNode('shutdown', user), buildBundle()]);
-}, SUITE_LOCK_WAIT_MS + 120_000);
-
-afterAll(async () => {
-  await node?.stop();
-  await bundle?.dispose();
-  await releaseLock?.();
-}, 120_000);
+const scenario = useScenarioNode('graceful-shutdown', 'shutdown');
+const { user } = scenario;
 
 interface WorkerProc {
   child: ChildProcess;
@@ -55,8 +41,8 @@ interface WorkerProc {
 
 function startWorker(env: Record<string, string>, outFile: string): WorkerProc {
   const out = new OutputTail();
-  const child = spawn(process.execPath, ['--enable-source-maps', bundle.mjs('nest-worker.mjs')], {
-    cwd: bundle.dir,
+  const child = spawn(process.execPath, ['--enable-source-maps', scenario.bundle().mjs('nest-worker.mjs')], {
+    cwd: scenario.bundle().dir,
     env: { ...process.env, NODE_OPTIONS: '', OUT_FILE: outFile, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,13 +102,13 @@ const VARIANTS: Variant[] = [
 describe.each(VARIANTS)('scenario 6: graceful shutdown of a worker process ($variant, $strategy)', ({ variant, sleepMs, shutdownTimeout, cooperative, strategy, fault }) => {
   it(`SIGTERM with ${MESSAGES} messages in flight: none lost, the process exits in time`, async () => {
     const queue = uniqueName(`rel-shut-${variant}`);
-    const url = amqpUrl(node.port, user);
+    const url = amqpUrl(scenario.node().port, user);
     const logger = new CapturingLogger();
     const watch = new SecretWatch(user.secretForms);
     const producer = new DramatiqBroker({ strategy: 'shared', url, logger });
-    const outA = path.join(bundle.dir, `${queue}-a.log`);
-    const outB = path.join(bundle.dir, `${queue}-b.log`);
-    const proxy = fault ? await TcpProxy.start(node.port) : undefined;
+    const outA = path.join(scenario.bundle().dir, `${queue}-a.log`);
+    const outB = path.join(scenario.bundle().dir, `${queue}-b.log`);
+    const proxy = fault ? await TcpProxy.start(scenario.node().port) : undefined;
     const env = {
       AMQP_URL: url,
       QUEUE: queue,
