@@ -32,13 +32,21 @@ export class ChannelPool {
     return this.leases.busy;
   }
 
+  /** A lease on a channel with room, a new channel when below the limit; throws when exhausted. */
   acquire(): ChannelLease {
+    const lease = this.tryAcquire();
+    if (!lease) throw new ChannelLimitExceededError(this.role, this.limit);
+    return lease;
+  }
+
+  /** As acquire, but undefined instead of an error when every channel is full. */
+  tryAcquire(): ChannelLease | undefined {
     let channel = this.leases.pickWithRoom(
       (c) => this.connection.isChannelUsable(c),
       (c) => this.drop(c),
     );
     if (!channel) {
-      if (this.leases.size >= this.limit) throw new ChannelLimitExceededError(this.role, this.limit);
+      if (this.leases.size >= this.limit) return undefined;
       this.created += 1;
       channel = this.connection.createChannel({ name: `${this.role}-${this.created}` });
       this.leases.add(channel);

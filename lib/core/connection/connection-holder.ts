@@ -23,6 +23,11 @@ export interface ConnectionHolder {
   readonly strategy: ConnectionStrategy;
   /** Lends a channel; opens connections lazily. Rejects with a typed error, never hangs past the retry policy. */
   acquire(role: ChannelRole): Promise<ChannelLease>;
+  /**
+   * The synchronous fast path of acquire: a lease at once when a connected channel with room
+   * exists (or can be created without waiting), undefined otherwise (then call acquire).
+   */
+  acquireNow(role: ChannelRole): ChannelLease | undefined;
   /** Opens the first connection now instead of at first use. */
   connect(): Promise<void>;
   /** The error of the last connection that gave up (retries spent), for health reports. */

@@ -69,6 +69,17 @@ export class ConnectionPool {
     return this.lease(slot, slot.channel);
   }
 
+  /** A lease on a connected slot with room and a live channel, without waiting; else undefined. */
+  acquireNow(): ChannelLease | undefined {
+    if (this.closed) return undefined;
+    const ready = (s: Slot) => s.connection.isConnected && s.channel !== undefined && s.connection.isChannelUsable(s.channel);
+    // Slots that are not ready are skipped here, not dropped: the waiting path deals with them.
+    const slot = this.leases.pickWithRoom(ready, () => undefined);
+    if (!slot) return undefined;
+    this.leases.take(slot);
+    return this.lease(slot, slot.channel!);
+  }
+
   infos(): ConnectionInfo[] {
     return this.leases.resources().map((s) => s.connection.info());
   }

@@ -10,6 +10,7 @@ import { scrubSecrets } from '../security/redact.js';
 import { classifyConnectionError } from './classify-connection-error.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
 import { retryDelay } from './retry-policy.js';
+import { coalesceSocketWrites } from './write-coalescing.js';
 
 /** How long a clean close may take before the socket is dropped. */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -209,6 +210,7 @@ export class ManagedConnection extends EventEmitter {
   }
 
   private onConnect(url: unknown): void {
+    if (this.settings.coalesceWrites) coalesceSocketWrites(this.manager?.connection);
     this.endpoint = this.findEndpoint(url);
     this.failures = 0;
     this.currentState = 'connected';

@@ -34,7 +34,6 @@ const MESSAGE_KEY_SET: ReadonlySet<string> = new Set(MESSAGE_KEYS);
 // surrogates, so only 0x7f and above remain (astral chars are matched per UTF-16
 // unit, which yields the surrogate pair Python writes). Replacing whole runs
 // is ~1.5x faster than one callback per char on non-Latin text.
-const NON_ASCII = /[\u007f-\uffff]/;
 const NON_ASCII_RUNS = /[\u007f-\uffff]+/g;
 const HEX = '0123456789abcdef';
 
@@ -58,7 +57,11 @@ export function encodeMessage(msg: DramatiqMessage): Buffer {
     message_id: msg.message_id,
     message_timestamp: msg.message_timestamp,
   });
-  if (NON_ASCII.test(json)) json = json.replace(NON_ASCII_RUNS, escapeRun);
+  // Mostly ASCII already: encode, and only when the bytes show a char outside 0x00..0x7e
+  // (more bytes than chars, or a DEL) escape and encode again. Cheaper than a regex scan first.
+  const bytes = Buffer.from(json, 'utf8');
+  if (bytes.length === json.length && bytes.indexOf(0x7f) === -1) return bytes;
+  json = json.replace(NON_ASCII_RUNS, escapeRun);
   // The string is pure ASCII now, so latin1 is a straight byte copy.
   return Buffer.from(json, 'latin1');
 }

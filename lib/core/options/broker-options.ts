@@ -41,6 +41,11 @@ export interface ConnectionOptions {
   heartbeat?: number;
   /** Time allowed for one connection attempt (TCP + TLS + AMQP handshake), in ms. Default 10000. */
   connectTimeout?: number;
+  /**
+   * Hand the frames amqplib queued in one go to the socket as one write (corked) instead of
+   * one write per frame. Same bytes, same order; far fewer syscalls under load. Default true.
+   */
+  coalesceWrites?: boolean;
   retry?: ConnectionRetryOptions;
   /** Shown in the RabbitMQ management UI and `rabbitmqctl list_connections`. Default: the machine's hostname. */
   connectionName?: string;

@@ -35,6 +35,7 @@ export interface ConnectionSettings {
   readonly endpoints: readonly Endpoint[];
   readonly heartbeat: number;
   readonly connectTimeout: number;
+  readonly coalesceWrites: boolean;
   readonly retry: Required<ConnectionRetryOptions>;
   readonly connectionName: string;
   readonly clientProperties: Record<string, unknown>;
@@ -47,6 +48,7 @@ export const CONNECTION_OPTION_KEYS = [
   'url',
   'heartbeat',
   'connectTimeout',
+  'coalesceWrites',
   'retry',
   'connectionName',
   'clientProperties',
@@ -63,6 +65,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
 
   const heartbeat = checkInteger('heartbeat', options.heartbeat ?? DEFAULT_HEARTBEAT_SECONDS, 0, 65535);
   const connectTimeout = checkInteger('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, 1);
+  const coalesceWrites = checkBoolean('coalesceWrites', options.coalesceWrites ?? true);
   const retry = resolveRetry(options.retry);
   const extra = options.clientProperties === undefined ? {} : checkPlainObject('clientProperties', options.clientProperties);
   // clientProperties.connection_name (the Python spelling) wins, so logs and health show what the server shows.
@@ -89,6 +92,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
     endpoints,
     heartbeat,
     connectTimeout,
+    coalesceWrites,
     retry,
     connectionName,
     clientProperties: { ...extra, connection_name: connectionName },

@@ -1,6 +1,7 @@
-import type { Channel, Message } from 'amqplib';
+import type { Channel, Message, Options } from 'amqplib';
 import type { ChannelLease, ConnectionHolder } from '../connection/connection-holder.js';
 import { isConnectionGone } from '../connection/connection-gone.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { BrokerConnectionError } from '../errors/connection.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { MessagingSettings } from '../options/messaging-settings.js';
@@ -32,6 +33,8 @@ export class Publisher {
   private readonly slots: Semaphore;
   private readonly returned = new Set<string>();
   private readonly watched = new WeakSet<object>();
+  /** Publish options of a message with neither priority nor expiration (most of them): built once. */
+  private readonly plainOptions: Options.Publish & { timeout: number };
 
   constructor(
     private readonly holder: ConnectionHolder,
@@ -42,6 +45,7 @@ export class Publisher {
   ) {
     // Never ask the channel pool for more than it has: sends beyond that wait here, bounded.
     this.slots = new Semaphore(channelCapacity, settings.maxBufferedMessages);
+    this.plainOptions = Object.freeze({ persistent: true, mandatory: true, timeout: settings.confirmTimeout });
   }
 
   /** Sends waiting for a channel or a confirm, for tests and metrics. */
@@ -49,76 +53,117 @@ export class Publisher {
     return this.slots.inUse + this.slots.waitingCount;
   }
 
-  async publish(message: OutgoingMessage): Promise<void> {
+  publish(message: OutgoingMessage): Promise<void> {
     const slot = this.slots.tryAcquire();
-    if (slot === false) throw new PublishBufferFullError(this.settings.maxBufferedMessages);
-    await slot;
-    try {
-      await this.publishWithRetries(message);
-    } finally {
-      this.slots.release();
-    }
+    if (slot === false) return Promise.reject(new PublishBufferFullError(this.settings.maxBufferedMessages));
+    if (slot === true) return this.publishHoldingSlot(message);
+    return slot.then(() => this.publishHoldingSlot(message));
   }
 
-  private async publishWithRetries(message: OutgoingMessage): Promise<void> {
-    const { maxEnqueueAttempts } = this.settings;
-    let redeclared = false;
-    for (let attempt = 1; ; attempt += 1) {
+  /**
+   * The common case goes out synchronously: queue already declared, a connected channel with
+   * room, its return listener in place. Only the confirm is awaited. Anything else (first use,
+   * reconnecting, a failure) takes the general path with its retries.
+   */
+  private publishHoldingSlot(message: OutgoingMessage): Promise<void> {
+    const lease = this.declarer.isDeclared(message.canonicalQueue) ? this.holder.acquireNow('producer') : undefined;
+    if (lease && this.watched.has(lease.channel)) {
+      return this.publishOnce(lease, message).then(
+        () => {
+          lease.release();
+          if (!this.returned.delete(message.messageId)) return this.slots.release();
+          return this.settle(this.publishWithRetries(message, 1, this.redeclare(message)));
+        },
+        (err: unknown) => {
+          lease.release();
+          const next = this.afterFailure(err, lease, message, 1);
+          return this.settle(next.then(() => this.publishWithRetries(message, 2, false)));
+        },
+      );
+    }
+    lease?.release();
+    return this.settle(this.publishWithRetries(message, 1, false));
+  }
+
+  /** Gives the slot back once `work` settled, passing its outcome on. */
+  private settle(work: Promise<void>): Promise<void> {
+    return work.then(
+      () => this.slots.release(),
+      (err: unknown) => {
+        this.slots.release();
+        throw err;
+      },
+    );
+  }
+
+  private async publishWithRetries(message: OutgoingMessage, firstAttempt: number, redeclared: boolean): Promise<void> {
+    for (let attempt = firstAttempt; ; attempt += 1) {
       let lease: ChannelLease | undefined;
       try {
         if (!this.declarer.isDeclared(message.canonicalQueue)) await this.declarer.ensure(message.canonicalQueue);
         // A connection that cannot be (re)opened already went through its own retry policy.
         lease = await this.holder.acquire('producer');
+        if (!this.watched.has(lease.channel)) await this.watchReturns(lease);
         await this.publishOnce(lease, message);
         lease.release();
       } catch (err) {
         // The channel is shared by other publishes: give it back; the pool drops it if it died.
         lease?.release();
-        if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
-        if (err instanceof BrokerConnectionError) throw err;
-        // The server closed the channel over this publish (403 access refused, say): retrying
-        // would be refused the same way. Report the server's own reason.
-        const refused = lease?.connection.serverCloseReason(lease.channel);
-        if (refused) throw new PublishRejectedError(message.queueName, message.messageId, refused.message, err);
-        const retryable = isConnectionGone(err);
-        if (!retryable || attempt >= maxEnqueueAttempts) {
-          throw new PublishFailedError(message.queueName, message.messageId, attempt, err);
-        }
-        this.logger.debug?.(`Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`);
-        // amqplib reports the closed channel before the connection's own close: pause so the
-        // next attempt waits for the reconnect instead of hitting the same dead channel.
-        await pause(Math.min(100 * 2 ** (attempt - 1), 2_000));
+        await this.afterFailure(err, lease, message, attempt);
         continue;
       }
       if (!this.returned.delete(message.messageId)) return;
-      // Returned as unroutable (312 NO_ROUTE): the queue was deleted. Declare it again, publish once more.
-      if (redeclared) throw new PublishRejectedError(message.queueName, message.messageId, 'unroutable even after re-declaring the queue');
-      redeclared = true;
-      this.logger.warn(`Queue "${message.queueName}" was missing when ${message.messageId} was published; declaring it again.`);
-      this.declarer.forget(message.canonicalQueue);
+      redeclared = this.redeclare(message, redeclared);
     }
   }
 
-  private async publishOnce(lease: ChannelLease, message: OutgoingMessage): Promise<void> {
-    if (!this.watched.has(lease.channel)) await this.watchReturns(lease);
-    const { confirmDelivery, confirmTimeout } = this.settings;
-    const sent = lease.channel.publish('', message.queueName, message.body, {
-      ...message.properties,
-      mandatory: true,
-      timeout: confirmTimeout,
-    });
-    if (!confirmDelivery) {
-      sent.catch((err: Error) => this.logger.warn(`Unconfirmed publish of ${message.messageId} failed: ${err.message}`));
-      return;
+  /**
+   * Decides on a failed attempt: throws the error to report, or resolves (after a pause) when
+   * the next attempt should go.
+   */
+  private async afterFailure(err: unknown, lease: ChannelLease | undefined, message: OutgoingMessage, attempt: number): Promise<void> {
+    // amqp-connection-manager and amqplib report a confirm timeout and a nack as plain errors.
+    const text = err instanceof Error && !(err instanceof BrokerError) ? err.message : undefined;
+    if (text === 'timeout') throw new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout);
+    if (text === 'message nacked') throw new PublishRejectedError(message.queueName, message.messageId, text, err);
+    if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
+    if (err instanceof BrokerConnectionError) throw err;
+    // The server closed the channel over this publish (403 access refused, say): retrying
+    // would be refused the same way. Report the server's own reason.
+    const refused = lease?.connection.serverCloseReason(lease.channel);
+    if (refused) throw new PublishRejectedError(message.queueName, message.messageId, refused.message, err);
+    const { maxEnqueueAttempts } = this.settings;
+    if (!isConnectionGone(err) || attempt >= maxEnqueueAttempts) {
+      throw new PublishFailedError(message.queueName, message.messageId, attempt, err);
     }
-    try {
-      await sent;
-    } catch (err) {
-      const text = String((err as Error)?.message);
-      if (text === 'timeout') throw new PublishConfirmTimeoutError(message.queueName, message.messageId, confirmTimeout);
-      if (/nack/i.test(text)) throw new PublishRejectedError(message.queueName, message.messageId, text, err);
-      throw err;
-    }
+    this.logger.debug?.(`Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`);
+    // amqplib reports the closed channel before the connection's own close: pause so the
+    // next attempt waits for the reconnect instead of hitting the same dead channel.
+    await pause(Math.min(100 * 2 ** (attempt - 1), 2_000));
+  }
+
+  /**
+   * Returned as unroutable (312 NO_ROUTE): the queue was deleted. Declare it again and publish
+   * once more; a second return means it cannot be routed at all.
+   */
+  private redeclare(message: OutgoingMessage, alreadyRedeclared = false): true {
+    if (alreadyRedeclared) throw new PublishRejectedError(message.queueName, message.messageId, 'unroutable even after re-declaring the queue');
+    this.logger.warn(`Queue "${message.queueName}" was missing when ${message.messageId} was published; declaring it again.`);
+    this.declarer.forget(message.canonicalQueue);
+    return true;
+  }
+
+  /** Hands the message to the channel; resolves on the confirm (at once without confirms). */
+  private publishOnce(lease: ChannelLease, message: OutgoingMessage): Promise<unknown> {
+    const { properties } = message;
+    const options =
+      properties.priority === undefined && properties.expiration === undefined
+        ? this.plainOptions
+        : { ...properties, mandatory: true, timeout: this.settings.confirmTimeout };
+    const sent = lease.channel.publish('', message.queueName, message.body, options);
+    if (this.settings.confirmDelivery) return sent;
+    sent.catch((err: Error) => this.logger.warn(`Unconfirmed publish of ${message.messageId} failed: ${err.message}`));
+    return Promise.resolve();
   }
 
   /** Records returned (unroutable) messages by id; RabbitMQ sends the return before the confirm. */

@@ -21,11 +21,14 @@ export class Semaphore {
     return this.permits - this.available;
   }
 
-  /** Resolves when a permit is held; returns false at once when the wait queue is full. */
-  tryAcquire(): Promise<void> | false {
+  /**
+   * true: a permit is held now (no promise, so hot paths stay synchronous); a promise: it
+   * resolves once a permit is held; false: the wait queue is full, nothing is held.
+   */
+  tryAcquire(): true | Promise<void> | false {
     if (this.available > 0) {
       this.available -= 1;
-      return Promise.resolve();
+      return true;
     }
     if (this.waiting.length >= this.maxWaiting) return false;
     return new Promise<void>((resolve) => this.waiting.push(resolve));

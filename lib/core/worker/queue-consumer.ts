@@ -5,6 +5,7 @@ import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
 import { type DramatiqMessage, toDue } from '../message/message.js';
 import { canonicalQueueName, isDelayQueue } from '../naming.js';
 import { Semaphore } from '../util/semaphore.js';
+import { AckBatcher } from './ack-batcher.js';
 import type { Outcome } from './message-processor.js';
 import type { WorkerHost } from './worker-host.js';
 import { prefetchFor, type WorkerSettings } from './worker-options.js';
@@ -35,12 +36,16 @@ export class QueueConsumer {
   private readonly delayQueue: boolean;
   private readonly canonical: string;
   private readonly limiter: Semaphore;
-  private readonly running = new Set<Promise<void>>();
+  /** Deliveries being handled; `drained` is called when the count drops to zero. */
+  private running = 0;
+  private drained?: () => void;
   private readonly held = new Set<{ timer: NodeJS.Timeout; release(): void }>();
   private readonly abort = new AbortController();
   private lease?: ChannelLease;
   private consumerTag?: string;
   private currentChannel?: Channel;
+  /** One per delivering channel: acks go out in batches, on the channel that delivered. */
+  private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
 
@@ -57,7 +62,7 @@ export class QueueConsumer {
   }
 
   get inFlight(): number {
-    return this.running.size;
+    return this.running;
   }
 
   async start(): Promise<void> {
@@ -73,7 +78,9 @@ export class QueueConsumer {
     // is set here, awaited and caught: amqp-connection-manager's own `prefetch` option fires the
     // call without awaiting it, so a connection lost at that moment is an unhandled rejection.
     await lease.channel.addSetup(async (channel: Channel) => {
+      if (this.currentChannel) this.batchers.get(this.currentChannel)?.discard();
       this.currentChannel = channel;
+      this.batchers.set(channel, new AckBatcher(channel));
       channel.on('close', () => this.checkChannelLoss(lease, channel));
       await channel.prefetch(prefetch, false).catch(() => undefined);
     });
@@ -99,19 +106,23 @@ export class QueueConsumer {
       hold.release();
     }
     this.held.clear();
-    if (this.running.size > 0) {
+    if (this.running > 0) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-      const outcome = await Promise.race([Promise.allSettled([...this.running]).then(() => 'done' as const), timedOut]);
+      const done = new Promise<'done'>((resolve) => (this.drained = () => resolve('done')));
+      const outcome = await Promise.race([done, timedOut]);
       clearTimeout(timer);
+      this.drained = undefined;
       if (outcome === 'timeout') {
         this.host.logger.warn(
-          `${this.running.size} message(s) on "${this.queueName}" not finished after ${timeoutMs} ms; they go back to the queue.`,
+          `${this.running} message(s) on "${this.queueName}" not finished after ${timeoutMs} ms; they go back to the queue.`,
         );
         this.abort.abort(new Error('worker shutdown'));
       }
     }
-    // Closing the channel hands every unacked delivery back to RabbitMQ.
+    // Acks of finished messages go out before the channel closes; closing it hands every
+    // unacked delivery back to RabbitMQ.
+    if (this.currentChannel) this.batchers.get(this.currentChannel)?.flush();
     if (lease) await lease.discard();
   }
 
@@ -153,15 +164,25 @@ export class QueueConsumer {
     const channel = this.currentChannel;
     if (!channel) return; // cannot happen: setups run before consumers
     this.stats.received += 1;
-    const task = this.handle(delivery, channel).catch((err: Error) => {
-      this.host.logger.error(`Unexpected failure handling a message from "${this.queueName}": ${err.message}`);
-      this.settle(channel, delivery, { kind: 'requeue', reason: err.message });
-    });
-    this.running.add(task);
-    void task.finally(() => this.running.delete(task));
+    this.batchers.get(channel)?.track(delivery.fields.deliveryTag);
+    this.running += 1;
+    void this.handle(delivery, channel);
   }
 
+  /** Never rejects: every path settles the delivery, and the running count always drops. */
   private async handle(delivery: ConsumeMessage, channel: Channel): Promise<void> {
+    try {
+      await this.handleMessage(delivery, channel);
+    } catch (err) {
+      this.host.logger.error(`Unexpected failure handling a message from "${this.queueName}": ${(err as Error).message}`);
+      this.settle(channel, delivery, { kind: 'requeue', reason: (err as Error).message });
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) this.drained?.();
+    }
+  }
+
+  private async handleMessage(delivery: ConsumeMessage, channel: Channel): Promise<void> {
     let message: DramatiqMessage;
     try {
       message = decodeMessage(delivery.content, { maxBytes: this.host.maxMessageBytes });
@@ -193,8 +214,8 @@ export class QueueConsumer {
       this.settle(channel, delivery, { kind: 'dead-letter', reason: `no actor named "${message.actor_name}" in this worker` }, message);
       return;
     }
-    const slot = this.limiter.tryAcquire();
-    if (slot !== false) await slot;
+    const slot = this.limiter.tryAcquire(); // never false: the limiter has no wait bound
+    if (slot !== true) await slot;
     if (this.stopped) {
       // Waited for a slot past shutdown: it goes back to the queue unprocessed.
       this.limiter.release();
@@ -237,12 +258,17 @@ export class QueueConsumer {
   }
 
   private settle(channel: Channel, delivery: ConsumeMessage, outcome: Outcome, message?: DramatiqMessage, quiet = false): void {
-    const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
     try {
+      const batcher = this.batchers.get(channel);
       if (outcome.kind === 'ack') {
-        channel.ack(delivery);
+        if (batcher) batcher.ack(delivery.fields.deliveryTag);
+        else channel.ack(delivery);
         this.stats.acked += 1;
-      } else if (outcome.kind === 'dead-letter') {
+        return;
+      }
+      batcher?.forget(delivery.fields.deliveryTag);
+      const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
+      if (outcome.kind === 'dead-letter') {
         channel.nack(delivery, false, false);
         this.stats.deadLettered += 1;
         this.host.logger.error(`Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`);

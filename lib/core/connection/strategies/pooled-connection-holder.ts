@@ -18,6 +18,10 @@ export class PooledConnectionHolder implements ConnectionHolder {
     return this.open()[role].acquire();
   }
 
+  acquireNow(role: ChannelRole): ChannelLease | undefined {
+    return this.pools?.[role].acquireNow();
+  }
+
   async connect(): Promise<void> {
     (await this.acquire('producer')).release();
   }

@@ -33,6 +33,12 @@ export class SharedConnectionHolder implements ConnectionHolder {
     return lease;
   }
 
+  acquireNow(role: ChannelRole): ChannelLease | undefined {
+    const state = this.state;
+    if (!state?.connection.isConnected) return undefined;
+    return state.pools[role].tryAcquire();
+  }
+
   async connect(): Promise<void> {
     await this.open().connection.ready();
   }
