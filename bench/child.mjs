@@ -54,6 +54,7 @@ async function main() {
   const variantOptions = Object.fromEntries(
     (variant ? variant.split('+') : []).map((kv) => {
       const [k, v] = kv.split('=');
+      if (v === 'true' || v === 'false') return [k, v === 'true'];
       return [k, v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v];
     }),
   );

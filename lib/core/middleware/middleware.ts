@@ -23,7 +23,8 @@ export class MessageContext {
   retried = false;
   /** Set by a before-hook to skip the actor. */
   skipped?: string;
-  private readonly abortController = new AbortController();
+  // Created on first use: most runs never look at their signal, and an AbortController is not free.
+  private abortController: AbortController | undefined = undefined;
 
   constructor(
     readonly message: DramatiqMessage,
@@ -34,11 +35,11 @@ export class MessageContext {
 
   /** Aborted when the run exceeds its time limit or the worker shuts down; actors may watch it. */
   get signal(): AbortSignal {
-    return this.abortController.signal;
+    return (this.abortController ??= new AbortController()).signal;
   }
 
   abort(reason: unknown): void {
-    this.abortController.abort(reason);
+    (this.abortController ??= new AbortController()).abort(reason);
   }
 
   /** Marks the message for the dead-letter queue, with the reason that goes to the log. */

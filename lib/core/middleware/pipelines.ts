@@ -8,9 +8,14 @@ import type { MessageContext, Middleware } from './middleware.js';
 export class Pipelines implements Middleware {
   readonly name = 'Pipelines';
 
-  async afterProcess(ctx: MessageContext): Promise<void> {
+  /** Not async: a message that is no pipeline step (most of them) costs no promise. */
+  afterProcess(ctx: MessageContext): Promise<void> | void {
     const target = ctx.message.options.pipe_target as DramatiqMessage | undefined;
     if (ctx.error !== undefined || ctx.failure !== undefined || !target || typeof target !== 'object') return;
+    return this.sendNext(ctx, target);
+  }
+
+  private async sendNext(ctx: MessageContext, target: DramatiqMessage): Promise<void> {
     const next: DramatiqMessage = target.options?.pipe_ignore
       ? target
       : { ...target, args: [...(target.args ?? []), ctx.result ?? null] };

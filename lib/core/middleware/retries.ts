@@ -36,8 +36,13 @@ export class Retries implements Middleware {
     };
   }
 
-  async afterProcess(ctx: MessageContext): Promise<void> {
+  /** Not async: a message that succeeded (most of them) costs no promise. */
+  afterProcess(ctx: MessageContext): Promise<void> | void {
     if (ctx.error === undefined || ctx.failure !== undefined) return;
+    return this.retryOrGiveUp(ctx);
+  }
+
+  private async retryOrGiveUp(ctx: MessageContext): Promise<void> {
     const { actor, message, error } = ctx;
     const actorOptions = actor.options;
     // As Dramatiq: the count before this failure decides and sets the backoff exponent.

@@ -14,8 +14,17 @@ export type Outcome =
 /**
  * Runs one message through the middleware and its actor. It never throws: every path ends
  * in an Outcome, so the consumer always acks or nacks and the worker keeps going.
+ *
+ * This runs once per message, so it avoids per-message work that does not change the result:
+ * a hook's return value is awaited only when it is a thenable (every `await` is a microtask,
+ * and a promise-hook call while an AsyncLocalStorage is active), and a worker signal gets one
+ * abort listener shared by all runs instead of one per message.
  */
 export class MessageProcessor {
+  /** Copy of the last middleware list seen, reused while the list holds the same entries. */
+  private snapshot: readonly Middleware[] = [];
+  private snapshotOf: readonly Middleware[] | undefined;
+
   constructor(
     private readonly middleware: () => readonly Middleware[],
     private readonly host: MiddlewareHost,
@@ -24,24 +33,37 @@ export class MessageProcessor {
   async process(message: DramatiqMessage, actor: ActorDefinition, signal?: AbortSignal): Promise<Outcome> {
     const stack = this.middleware();
     const ctx = new MessageContext(message, actor, this.host);
-    const onAbort = () => ctx.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const running = signal === undefined ? undefined : runningUnder(signal);
+    running?.add(ctx);
     try {
-      for (const m of stack) {
-        await m.beforeProcess?.(ctx);
+      // The live list, as a for-of over it would read it.
+      for (let i = 0; i < stack.length; i++) {
+        const pending = stack[i].beforeProcess?.(ctx);
+        if (isThenable(pending)) await pending;
         if (ctx.skipped) break;
       }
       if (ctx.skipped) {
-        for (const m of [...stack].reverse()) await m.afterSkip?.(ctx);
+        const after = this.entries(stack);
+        for (let i = after.length - 1; i >= 0; i--) {
+          const pending = after[i].afterSkip?.(ctx);
+          if (isThenable(pending)) await pending;
+        }
         return ctx.failure !== undefined ? { kind: 'dead-letter', reason: ctx.failure } : { kind: 'ack' };
       }
 
-      const run = stack.reduceRight<() => Promise<unknown>>(
-        (next, m) => (m.aroundProcess ? () => m.aroundProcess!(ctx, next) : next),
-        () => actor.invoke(message.args, message.kwargs),
-      );
+      // The onion: the first middleware with aroundProcess is the outermost.
+      const around = this.entries(stack);
+      let run: () => Promise<unknown> = () => actor.invoke(message.args, message.kwargs);
+      for (let i = around.length - 1; i >= 0; i--) {
+        const m = around[i];
+        if (m.aroundProcess) {
+          const next = run;
+          run = () => m.aroundProcess!(ctx, next);
+        }
+      }
       try {
-        ctx.result = await run();
+        const pending: unknown = run();
+        ctx.result = isThenable(pending) ? await pending : pending;
       } catch (error) {
         // Abandoned because the worker is shutting down: not a failure of the message. It goes
         // back to the queue as it is; a retry copy on top of that would run it twice.
@@ -50,7 +72,12 @@ export class MessageProcessor {
         // Calling with arguments the function cannot take will never work: no retries.
         if (error instanceof ActorArgumentsError) ctx.fail(error.message);
       }
-      for (const m of [...stack].reverse()) await m.afterProcess?.(ctx);
+      // Read again: a middleware added while the actor ran takes part from here on.
+      const after = this.entries(stack);
+      for (let i = after.length - 1; i >= 0; i--) {
+        const pending = after[i].afterProcess?.(ctx);
+        if (isThenable(pending)) await pending;
+      }
 
       if (ctx.failure !== undefined) return { kind: 'dead-letter', reason: ctx.failure };
       // An error nobody retried must not vanish with an ack.
@@ -59,7 +86,62 @@ export class MessageProcessor {
     } catch (hookError) {
       return { kind: 'requeue', reason: `middleware failed: ${errorSummary(hookError)}` };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      running?.delete(ctx);
     }
   }
+
+  /**
+   * The list's entries as they are now, in a copy that hooks adding or removing middleware cannot
+   * change mid-loop. The copy is rebuilt only when an entry changed (the list is short).
+   */
+  private entries(stack: readonly Middleware[]): readonly Middleware[] {
+    const copy = this.snapshot;
+    if (this.snapshotOf === stack && copy.length === stack.length) {
+      let same = true;
+      for (let i = 0; i < copy.length; i++) {
+        if (copy[i] !== stack[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return copy;
+    }
+    this.snapshotOf = stack;
+    return (this.snapshot = stack.slice());
+  }
+}
+
+/** Contexts of the runs in progress under each worker signal, in the order they started. */
+const runsBySignal = new WeakMap<AbortSignal, Set<MessageContext>>();
+
+/**
+ * The set to register a run in so that `signal` aborting aborts its context; one 'abort'
+ * listener per signal (EventTarget listeners are costly to add and remove per message).
+ * Undefined when the signal has already aborted: a listener added then never fires, so a run
+ * started after the abort keeps an unaborted context, as it did with a listener per run.
+ */
+function runningUnder(signal: AbortSignal): Set<MessageContext> | undefined {
+  if (signal.aborted) return undefined;
+  let running = runsBySignal.get(signal);
+  if (running === undefined) {
+    const runs = new Set<MessageContext>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const ctx of runs) ctx.abort(signal.reason);
+      },
+      { once: true },
+    );
+    runsBySignal.set(signal, runs);
+    running = runs;
+  }
+  return running;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
