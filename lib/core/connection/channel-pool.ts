@@ -3,6 +3,7 @@ import { ChannelLimitExceededError } from '../errors/pool.errors.js';
 import type { ChannelLease, ChannelRole } from './connection-holder.js';
 import { LeaseCounter } from './lease-counter.js';
 import type { ManagedConnection } from './managed-connection.js';
+import { type LeaseOwner, PoolLease } from './pool-lease.js';
 
 /**
  * A bounded set of channels on one connection. Channels are created on demand and reused;
@@ -10,7 +11,7 @@ import type { ManagedConnection } from './managed-connection.js';
  * publishes in flight; consumers hold one each). When every channel is full and the limit
  * is reached, acquire fails at once (no queueing), as the Python original does.
  */
-export class ChannelPool {
+export class ChannelPool implements LeaseOwner<ChannelWrapper> {
   private readonly leases: LeaseCounter<ChannelWrapper>;
   private created = 0;
   private closed = false;
@@ -52,7 +53,7 @@ export class ChannelPool {
       this.leases.add(channel);
     }
     this.leases.take(channel);
-    return this.lease(channel);
+    return new PoolLease(this, channel, channel, this.connection);
   }
 
   async close(): Promise<void> {
@@ -68,22 +69,12 @@ export class ChannelPool {
     void channel.close().catch(() => undefined);
   }
 
-  private lease(channel: ChannelWrapper): ChannelLease {
-    let returned = false;
-    return {
-      channel,
-      connection: this.connection,
-      release: () => {
-        if (returned) return;
-        returned = true;
-        if (this.closed || !this.leases.give(channel)) return;
-        if (!this.connection.isChannelUsable(channel)) this.drop(channel);
-      },
-      discard: async () => {
-        if (returned) return;
-        returned = true;
-        if (this.leases.has(channel)) this.drop(channel);
-      },
-    };
+  returnLease(channel: ChannelWrapper): void {
+    if (this.closed || !this.leases.give(channel)) return;
+    if (!this.connection.isChannelUsable(channel)) this.drop(channel);
+  }
+
+  discardLease(channel: ChannelWrapper): void {
+    if (this.leases.has(channel)) this.drop(channel);
   }
 }

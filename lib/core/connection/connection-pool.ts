@@ -7,6 +7,7 @@ import type { ConnectionInfo } from './connection-info.js';
 import type { ChannelLease, ChannelRole } from './connection-holder.js';
 import { LeaseCounter } from './lease-counter.js';
 import { ManagedConnection } from './managed-connection.js';
+import { type LeaseOwner, PoolLease } from './pool-lease.js';
 
 interface Slot {
   readonly connection: ManagedConnection;
@@ -25,7 +26,7 @@ interface Waiter {
  * are open. A connection serves up to `sharing` operations at once (publishes in flight);
  * when all are full, callers wait in order, up to `acquireTimeout`.
  */
-export class ConnectionPool {
+export class ConnectionPool implements LeaseOwner<Slot> {
   private readonly leases: LeaseCounter<Slot>;
   private waiters: Waiter[] = [];
   private created = 0;
@@ -66,7 +67,7 @@ export class ConnectionPool {
       void slot.channel?.close().catch(() => undefined);
       slot.channel = slot.connection.createChannel({ name: `${this.role}-${slot.connection.id}` });
     }
-    return this.lease(slot, slot.channel);
+    return new PoolLease(this, slot, slot.channel, slot.connection);
   }
 
   /** A lease on a connected slot with room and a live channel, without waiting; else undefined. */
@@ -77,7 +78,7 @@ export class ConnectionPool {
     const slot = this.leases.pickWithRoom(ready, () => undefined);
     if (!slot) return undefined;
     this.leases.take(slot);
-    return this.lease(slot, slot.channel!);
+    return new PoolLease(this, slot, slot.channel!, slot.connection);
   }
 
   infos(): ConnectionInfo[] {
@@ -155,24 +156,14 @@ export class ConnectionPool {
     this.serveWaiter(undefined);
   }
 
-  private lease(slot: Slot, channel: ChannelWrapper): ChannelLease {
-    let returned = false;
-    return {
-      channel,
-      connection: slot.connection,
-      release: () => {
-        if (returned) return;
-        returned = true;
-        this.giveBack(slot);
-      },
-      discard: async () => {
-        if (returned) return;
-        returned = true;
-        if (slot.channel === channel) slot.channel = undefined; // the next lease gets a fresh channel
-        // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
-        void channel.close().catch(() => undefined);
-        this.giveBack(slot);
-      },
-    };
+  returnLease(slot: Slot): void {
+    this.giveBack(slot);
+  }
+
+  discardLease(slot: Slot, channel: ChannelWrapper): void {
+    if (slot.channel === channel) slot.channel = undefined; // the next lease gets a fresh channel
+    // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
+    void channel.close().catch(() => undefined);
+    this.giveBack(slot);
   }
 }

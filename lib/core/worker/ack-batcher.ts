@@ -8,7 +8,10 @@ const DONE = 1;
 
 /**
  * Acks the deliveries of one channel in batches. A finished delivery is not acked at once but
- * at the end of the event-loop turn: the longest run of finished deliveries from the oldest
+ * once the current burst of work settled (process.nextTick, after the promise jobs of this
+ * turn): the deliveries of one socket read that finish together share one frame, and it still
+ * reaches amqplib's writer in the same event-loop turn (a later turn would slow the prefetch
+ * refill). The longest run of finished deliveries from the oldest
  * unsettled one goes out as a single `multiple` ack, any other finished one on its own. So a
  * worker sends one ack frame per batch instead of one per message (less work for RabbitMQ as
  * well), and a slow delivery never holds back the acks of later ones. Nothing is acked before
@@ -18,7 +21,7 @@ export class AckBatcher {
   /** Unsettled delivery tags in arrival order (tags grow on a channel), with their state. */
   private readonly tags = new Map<number, typeof PENDING | typeof DONE>();
   private finished: number[] = [];
-  private scheduled?: NodeJS.Immediate;
+  private scheduled = false;
 
   constructor(private readonly channel: AckTarget) {}
 
@@ -40,7 +43,10 @@ export class AckBatcher {
     }
     this.tags.set(deliveryTag, DONE);
     this.finished.push(deliveryTag);
-    this.scheduled ??= setImmediate(() => this.flush());
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
+    }
   }
 
   /** Settled some other way (nack): it no longer holds back the batch. */
@@ -50,8 +56,7 @@ export class AckBatcher {
 
   /** Sends every ack waiting now (also called before the channel is closed on purpose). */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.scheduled = false;
     let upTo = -1;
     for (const [tag, state] of this.tags) {
       if (state !== DONE) break;
@@ -69,8 +74,6 @@ export class AckBatcher {
 
   /** Drops everything waiting: the channel is gone, and RabbitMQ redelivers what it did not get. */
   discard(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
     this.tags.clear();
     this.finished = [];
   }
