@@ -53,7 +53,8 @@ export class ManagedConnection extends EventEmitter {
   private connectedAt?: Date;
   /** Channels whose raw channel closed while the connection stayed up: amqp-connection-manager never re-opens them. */
   private readonly deadChannels = new WeakSet<ChannelWrapper>();
-  private readonly rawChannels = new WeakMap<ChannelWrapper, object>();
+  private readonly rawChannels = new WeakMap<ChannelWrapper, import('amqplib').ConfirmChannel>();
+  private readonly closedRawChannels = new WeakSet<object>();
   /** Why the server closed a channel (403, 404, 406...), kept until the wrapper gets a new channel. */
   private readonly serverCloses = new WeakMap<ChannelWrapper, Error>();
 
@@ -102,7 +103,7 @@ export class ManagedConnection extends EventEmitter {
     // amqp-connection-manager leaves the raw channel's 'error' unhandled, and amqplib then
     // closes the whole connection: one channel error (a 404 on a deleted queue, say) would
     // drop every channel. Handle it on each channel it creates (setups run on every one).
-    void channel.addSetup((raw: import('amqplib').Channel) => {
+    void channel.addSetup((raw: import('amqplib').ConfirmChannel) => {
       this.deadChannels.delete(channel);
       this.serverCloses.delete(channel);
       this.rawChannels.set(channel, raw);
@@ -111,6 +112,7 @@ export class ManagedConnection extends EventEmitter {
         this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`);
       });
       raw.on('close', () => {
+        this.closedRawChannels.add(raw);
         // Connection still up shortly after, and no new channel under the wrapper: only this channel died.
         setTimeout(() => {
           if (this.isConnected && this.rawChannels.get(channel) === raw) this.deadChannels.add(channel);
@@ -125,6 +127,15 @@ export class ManagedConnection extends EventEmitter {
   /** The server's reason when it closed this channel (a channel error, not a lost connection). */
   serverCloseReason(channel: ChannelWrapper): Error | undefined {
     return this.serverCloses.get(channel);
+  }
+
+  /**
+   * The open amqplib channel under a wrapper right now, or undefined (not opened yet, or closed
+   * and waiting for the reconnect). For the publish fast path, which writes to it directly.
+   */
+  openChannelOf(channel: ChannelWrapper): import('amqplib').ConfirmChannel | undefined {
+    const raw = this.rawChannels.get(channel);
+    return raw !== undefined && !this.closedRawChannels.has(raw) && this.isConnected ? raw : undefined;
   }
 
   /** False for a channel that closed on its own while its connection stayed up (it would never come back). */

@@ -1,4 +1,4 @@
-import type { Channel, Message, Options } from 'amqplib';
+import type { Channel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { ChannelLease, ConnectionHolder } from '../connection/connection-holder.js';
 import { isConnectionGone } from '../connection/connection-gone.js';
 import { BrokerError } from '../errors/broker-error.js';
@@ -35,6 +35,7 @@ export class Publisher {
   private readonly watched = new WeakSet<object>();
   /** Publish options of a message with neither priority nor expiration (most of them): built once. */
   private readonly plainOptions: Options.Publish & { timeout: number };
+  private readonly plainDirectOptions: Options.Publish;
 
   constructor(
     private readonly holder: ConnectionHolder,
@@ -46,6 +47,7 @@ export class Publisher {
     // Never ask the channel pool for more than it has: sends beyond that wait here, bounded.
     this.slots = new Semaphore(channelCapacity, settings.maxBufferedMessages);
     this.plainOptions = Object.freeze({ persistent: true, mandatory: true, timeout: settings.confirmTimeout });
+    this.plainDirectOptions = Object.freeze({ persistent: true, mandatory: true });
   }
 
   /** Sends waiting for a channel or a confirm, for tests and metrics. */
@@ -68,6 +70,8 @@ export class Publisher {
   private publishHoldingSlot(message: OutgoingMessage): Promise<void> {
     const lease = this.declarer.isDeclared(message.canonicalQueue) ? this.holder.acquireNow('producer') : undefined;
     if (lease && this.watched.has(lease.channel)) {
+      const raw = this.settings.confirmDelivery ? lease.connection.openChannelOf(lease.channel) : undefined;
+      if (raw) return this.publishDirect(raw, lease, message);
       return this.publishOnce(lease, message).then(
         () => {
           lease.release();
@@ -83,6 +87,53 @@ export class Publisher {
     }
     lease?.release();
     return this.settle(this.publishWithRetries(message, 1, false));
+  }
+
+  /**
+   * Writes to the open amqplib channel under the wrapper and waits for the confirm there: no
+   * queue, record or promise of amqp-connection-manager's per message. Whatever goes wrong
+   * (the channel closes under it, a nack, a return) continues on the general path, which
+   * goes through the wrapper and so waits for a reconnect. A confirm that does not come
+   * within confirmTimeout rejects, as on the general path.
+   */
+  private publishDirect(raw: ConfirmChannel, lease: ChannelLease, message: OutgoingMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        lease.release();
+        this.slots.release();
+        reject(new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout));
+      }, this.settings.confirmTimeout);
+      const onConfirm = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        lease.release();
+        if (err == null) {
+          if (!this.returned.delete(message.messageId)) {
+            this.slots.release();
+            resolve();
+            return;
+          }
+          resolve(this.settle(Promise.resolve().then(() => this.publishWithRetries(message, 1, this.redeclare(message)))));
+          return;
+        }
+        resolve(this.settle(this.afterFailure(err, lease, message, 1).then(() => this.publishWithRetries(message, 2, false))));
+      };
+      try {
+        const { properties } = message;
+        const options =
+          properties.priority === undefined && properties.expiration === undefined
+            ? this.plainDirectOptions
+            : { ...properties, mandatory: true };
+        // A false return only means amqplib's buffer is past its mark: the slots bound what we put there.
+        raw.publish('', message.queueName, message.body, options, onConfirm);
+      } catch (err) {
+        onConfirm(err); // the channel closed between the check and the write
+      }
+    });
   }
 
   /** Gives the slot back once `work` settled, passing its outcome on. */
