@@ -2,19 +2,21 @@
 import lib from '../lib.mjs';
 import { AMQP_URL, quietLogger } from '../common.mjs';
 
-const { DramatiqBroker, defaultMiddleware } = lib;
+const { CurrentMessage, DramatiqBroker, defaultMiddleware } = lib;
 
 /**
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
- * options as given, except `middleware`: 'none' (an empty stack) or 'without-X/Y' (the default
- * stack minus the middleware named X and Y, e.g. without-CurrentMessage).
+ * options as given, except `middleware`: 'none' (an empty stack), 'with-CurrentMessage' (the
+ * default stack plus the opt-in CurrentMessage) or 'without-X/Y' (the default stack minus the
+ * middleware named X and Y, e.g. without-TimeLimit).
  */
 function brokerOptionsFrom(variantOptions) {
   const { middleware, ...rest } = variantOptions;
   if (middleware === undefined) return rest;
   if (middleware === 'none') return { ...rest, middleware: [] };
+  if (middleware === 'with-CurrentMessage') return { ...rest, middleware: [...defaultMiddleware(), new CurrentMessage()] };
   const m = /^without-(.+)$/.exec(String(middleware));
-  if (!m) throw new Error(`middleware variant must be none or without-Name1/Name2; got ${middleware}`);
+  if (!m) throw new Error(`middleware variant must be none, with-CurrentMessage or without-Name1/Name2; got ${middleware}`);
   const drop = new Set(m[1].split('/'));
   return { ...rest, middleware: defaultMiddleware().filter((mw) => !drop.has(mw.name)) };
 }

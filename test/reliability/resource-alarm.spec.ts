@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DramatiqBroker } from '../../lib/core/broker.js';
 import { CurrentMessage } from '../../lib/core/middleware/current-message.js';
+import { defaultMiddleware } from '../../lib/core/middleware/default-middleware.js';
 import { PublishConfirmTimeoutError } from '../../lib/core/publishing/publish.errors.js';
 import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
@@ -58,6 +59,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       heartbeat: 5,
       retry: { maxRetries: 30, intervalStart: 200, intervalStep: 200, intervalMax: 1_000 },
       logger,
+      middleware: [...defaultMiddleware(), new CurrentMessage()],
     });
     const processed = new Map<string, number>();
     const logicalSeen = new Set<number>();

@@ -40,7 +40,7 @@ class EmailService {
 
 async function boot(providers: any[], extra: Record<string, unknown> = {}) {
   const moduleRef = await Test.createTestingModule({
-    imports: [BrokerModule.forRoot({ strategy: 'shared', logger: quiet, middleware: defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 200 } }), ...extra })],
+    imports: [BrokerModule.forRoot({ strategy: 'shared', logger: quiet, middleware: [...defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 200 } }), new CurrentMessage()], ...extra })],
     providers,
   }).compile();
   const app = moduleRef.createNestApplication();

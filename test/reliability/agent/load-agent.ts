@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DramatiqBroker } from '../../../lib/core/broker.js';
 import { CurrentMessage } from '../../../lib/core/middleware/current-message.js';
+import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import type { AgentConfig, AgentResult, ChildMessage, ParentMessage } from './protocol.js';
 
 const send = (m: ChildMessage): void => {
@@ -91,6 +92,7 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
     queueType: config.queueType,
     connectionName: `reliability-${config.label}`,
     logger,
+    middleware: [...defaultMiddleware(), new CurrentMessage()],
   });
 
   const processed = new Map<string, number>();

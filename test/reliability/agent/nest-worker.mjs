@@ -67,7 +67,7 @@ Module({
       heartbeat: 5,
       retry: { maxRetries: 10, intervalStart: 200, intervalStep: 200, intervalMax: 1000 },
       logger,
-      middleware: defaultMiddleware({ retries: { minBackoff: 200, maxBackoff: 1000 } }),
+      middleware: [...defaultMiddleware({ retries: { minBackoff: 200, maxBackoff: 1000 } }), new CurrentMessage()],
       worker: { concurrency: Number(env.CONCURRENCY ?? 8), shutdownTimeout: Number(env.SHUTDOWN_TIMEOUT ?? 10000) },
     }),
   ],

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ActorDefinition, type ActorHandler } from '../../../lib/core/actor/actor-definition.js';
 import type { ActorOptions } from '../../../lib/core/actor/actor-options.js';
 import { createMessage, type DramatiqMessage, type MessageOptions } from '../../../lib/core/message/message.js';
@@ -69,8 +69,33 @@ function deferred<T = void>() {
   return { promise, resolve };
 }
 
-function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/**
+ * Timers created from now on that neither fired nor were cleared. Tracks only this test's
+ * timers: a process-wide count would move with timers left by other test files in the run.
+ */
+function trackTimers(): { pending(): number; restore(): void } {
+  const open = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer: unknown = realSet((...a: unknown[]) => {
+      open.delete(timer);
+      fn(...a);
+    }, ms, ...args);
+    open.add(timer);
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((timer: Parameters<typeof clearTimeout>[0]) => {
+    open.delete(timer);
+    realClear(timer);
+  }) as typeof clearTimeout;
+  return {
+    pending: () => open.size,
+    restore: () => {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    },
+  };
 }
 
 describe('MessageProcessor: hook order', () => {
@@ -245,7 +270,7 @@ describe('MessageProcessor: the middleware list may change', () => {
 describe('MessageProcessor: worker signal', () => {
   it('aborts the context of every running message, with the signal reason', async () => {
     const worker = new AbortController();
-    const { processor } = processorOf(defaultMiddleware());
+    const { processor } = processorOf([...defaultMiddleware(), new CurrentMessage()]);
     const started = [deferred(), deferred(), deferred()];
     const reasons: unknown[] = [];
     const runs = started.map((s) =>
@@ -298,7 +323,7 @@ describe('MessageProcessor: worker signal', () => {
     const worker = new AbortController();
     worker.abort(new Error('gone'));
     let aborted: boolean | undefined;
-    const { processor } = processorOf(defaultMiddleware());
+    const { processor } = processorOf([...defaultMiddleware(), new CurrentMessage()]);
     const outcome = await processor.process(messageWith(), actorOf(() => void (aborted = CurrentMessage.signal()!.aborted)), worker.signal);
     expect(aborted).toBe(false);
     expect(outcome).toEqual({ kind: 'ack' });
@@ -309,10 +334,14 @@ describe('MessageProcessor: worker signal', () => {
 });
 
 describe('MessageProcessor: TimeLimit', () => {
+  let tracked: ReturnType<typeof trackTimers> | undefined;
+  const track = () => (tracked = trackTimers());
+  afterEach(() => tracked?.restore());
+
   it('abandons a never-settling actor when time_limit elapses: signal aborted, TimeLimitExceededError, no timer left', async () => {
-    const before = activeTimeouts();
+    const timers = track();
     let signal: AbortSignal | undefined;
-    const { processor, sent } = processorOf(defaultMiddleware({ retries: { maxRetries: 0 } }));
+    const { processor, sent } = processorOf([...defaultMiddleware({ retries: { maxRetries: 0 } }), new CurrentMessage()]);
     const started = Date.now();
     const outcome = await processor.process(
       messageWith({ time_limit: 30 }),
@@ -326,7 +355,7 @@ describe('MessageProcessor: TimeLimit', () => {
     expect(signal?.reason).toBeInstanceOf(TimeLimitExceededError);
     expect(outcome).toEqual({ kind: 'dead-letter', reason: expect.stringMatching(/^retries exceeded \(0\) after TimeLimitExceededError: Actor "job" ran longer than its time limit of 30 ms/) });
     expect(sent).toHaveLength(0);
-    expect(activeTimeouts()).toBe(before);
+    expect(timers.pending()).toBe(0);
   });
 
   it('the actor option applies when the message has none; the run rejects with the error', async () => {
@@ -337,22 +366,22 @@ describe('MessageProcessor: TimeLimit', () => {
   });
 
   it('leaves no timer behind after runs that finish, fail, or whose next() throws', async () => {
-    const before = activeTimeouts();
+    const timers = track();
     const timeLimit = new TimeLimit();
     const ctx = () => new MessageContext(messageWith(), actorOf(() => undefined), stubHost().host);
     await expect(timeLimit.aroundProcess(ctx(), async () => 'ok')).resolves.toBe('ok');
     await expect(timeLimit.aroundProcess(ctx(), async () => { throw new Error('no'); })).rejects.toThrow('no');
     await expect(timeLimit.aroundProcess(ctx(), () => { throw new Error('sync'); })).rejects.toThrow('sync');
-    expect(activeTimeouts()).toBe(before);
+    expect(timers.pending()).toBe(0);
   });
 
   it.each([0, -1, Infinity, Number.NaN])('a limit of %p means no limit (no timer)', async (limit) => {
     const timeLimit = new TimeLimit(limit);
     const ctx = new MessageContext(messageWith(), actorOf(() => undefined), stubHost().host);
     const gate = deferred<string>();
-    const before = activeTimeouts();
+    const timers = track();
     const run = timeLimit.aroundProcess(ctx, () => gate.promise);
-    expect(activeTimeouts()).toBe(before);
+    expect(timers.pending()).toBe(0);
     gate.resolve('done');
     await expect(run).resolves.toBe('done');
   });
@@ -360,7 +389,7 @@ describe('MessageProcessor: TimeLimit', () => {
 
 describe('MessageProcessor: CurrentMessage', () => {
   it('get() and signal() work inside an actor across awaits, each run seeing its own message', async () => {
-    const { processor } = processorOf(defaultMiddleware());
+    const { processor } = processorOf([...defaultMiddleware(), new CurrentMessage()]);
     const seen: Array<[string, string | undefined, boolean]> = [];
     const actor = actorOf(async (tag: string) => {
       await sleep(tag === 'first' ? 15 : 5);
