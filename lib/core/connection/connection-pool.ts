@@ -20,6 +20,13 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** A slot the publish fast path can use at once: connected, with a live channel. */
+function isReady(s: Slot): boolean {
+  return s.connection.isConnected && s.channel !== undefined && s.connection.isChannelUsable(s.channel);
+}
+
+function skip(): void {}
+
 /**
  * A bounded pool of connections, each lent out with its one channel. Connections open on
  * demand, go back to the pool after each operation and are reused; never more than `limit`
@@ -73,9 +80,8 @@ export class ConnectionPool implements LeaseOwner<Slot> {
   /** A lease on a connected slot with room and a live channel, without waiting; else undefined. */
   acquireNow(): ChannelLease | undefined {
     if (this.closed) return undefined;
-    const ready = (s: Slot) => s.connection.isConnected && s.channel !== undefined && s.connection.isChannelUsable(s.channel);
     // Slots that are not ready are skipped here, not dropped: the waiting path deals with them.
-    const slot = this.leases.pickWithRoom(ready, () => undefined);
+    const slot = this.leases.pickWithRoom(isReady, skip);
     if (!slot) return undefined;
     this.leases.take(slot);
     return new PoolLease(this, slot, slot.channel!, slot.connection);

@@ -24,15 +24,12 @@ export class Enqueuer {
 
   enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
     // Not async: one promise less per send. Synchronous failures still reach the caller as rejections.
-    let outgoing: DramatiqMessage;
-    let publishing: Promise<void>;
     try {
-      outgoing = this.prepare(message, options.delay);
-      publishing = this.publisher.publish(this.toPublish(outgoing, options.delay));
+      const outgoing = this.prepare(message, options.delay);
+      return this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing);
     } catch (err) {
       return Promise.reject(err);
     }
-    return publishing.then(() => outgoing);
   }
 
   private prepare(message: DramatiqMessage, delay: number | undefined): DramatiqMessage {

@@ -55,11 +55,12 @@ export class Publisher {
     return this.slots.inUse + this.slots.waitingCount;
   }
 
-  publish(message: OutgoingMessage): Promise<void> {
+  /** Resolves with `result` once RabbitMQ confirmed the message (saves the caller a `.then` per send). */
+  publish<T>(message: OutgoingMessage, result: T): Promise<T> {
     const slot = this.slots.tryAcquire();
     if (slot === false) return Promise.reject(new PublishBufferFullError(this.settings.maxBufferedMessages));
-    if (slot === true) return this.publishHoldingSlot(message);
-    return slot.then(() => this.publishHoldingSlot(message));
+    if (slot === true) return this.publishHoldingSlot(message, result);
+    return slot.then(() => this.publishHoldingSlot(message, result));
   }
 
   /**
@@ -67,12 +68,12 @@ export class Publisher {
    * room, its return listener in place. Only the confirm is awaited. Anything else (first use,
    * reconnecting, a failure) takes the general path with its retries.
    */
-  private publishHoldingSlot(message: OutgoingMessage): Promise<void> {
+  private publishHoldingSlot<T>(message: OutgoingMessage, result: T): Promise<T> {
     const lease = this.declarer.isDeclared(message.canonicalQueue) ? this.holder.acquireNow('producer') : undefined;
     if (lease && this.watched.has(lease.channel)) {
       const raw = this.settings.confirmDelivery ? lease.connection.openChannelOf(lease.channel) : undefined;
-      if (raw) return this.publishDirect(raw, lease, message);
-      return this.publishOnce(lease, message).then(
+      if (raw) return this.publishDirect(raw, lease, message, result);
+      const published = this.publishOnce(lease, message).then(
         () => {
           lease.release();
           if (!this.returned.delete(message.messageId)) return this.slots.release();
@@ -84,9 +85,10 @@ export class Publisher {
           return this.settle(next.then(() => this.publishWithRetries(message, 2, false)));
         },
       );
+      return published.then(() => result);
     }
     lease?.release();
-    return this.settle(this.publishWithRetries(message, 1, false));
+    return this.settle(this.publishWithRetries(message, 1, false)).then(() => result);
   }
 
   /**
@@ -96,8 +98,8 @@ export class Publisher {
    * goes through the wrapper and so waits for a reconnect. A confirm that does not come
    * within confirmTimeout rejects, as on the general path.
    */
-  private publishDirect(raw: ConfirmChannel, lease: ChannelLease, message: OutgoingMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  private publishDirect<T>(raw: ConfirmChannel, lease: ChannelLease, message: OutgoingMessage, result: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -114,13 +116,15 @@ export class Publisher {
         if (err == null) {
           if (!this.returned.delete(message.messageId)) {
             this.slots.release();
-            resolve();
+            resolve(result);
             return;
           }
-          resolve(this.settle(Promise.resolve().then(() => this.publishWithRetries(message, 1, this.redeclare(message)))));
+          const again = Promise.resolve().then(() => this.publishWithRetries(message, 1, this.redeclare(message)));
+          resolve(this.settle(again).then(() => result));
           return;
         }
-        resolve(this.settle(this.afterFailure(err, lease, message, 1).then(() => this.publishWithRetries(message, 2, false))));
+        const next = this.afterFailure(err, lease, message, 1).then(() => this.publishWithRetries(message, 2, false));
+        resolve(this.settle(next).then(() => result));
       };
       try {
         const { properties } = message;
