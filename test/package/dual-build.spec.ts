@@ -1,7 +1,7 @@
 /**
  * The published package must load both ways: `import` (NestJS 12, ESM) and `require`
  * (NestJS 11 CommonJS apps). Builds dist/ and loads every entry point through the
- * package's own name, as a user's app would.
+ * package's own name, as a user's app would; the core entry without NestJS.
  */
 import { describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
@@ -26,5 +26,20 @@ describe('dual ESM / CommonJS build', () => {
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(cjs.stdout.trim()).toBe('function,function,function,function,function,function');
+
+    // The core entry is framework-free: it must not pull NestJS in, either way.
+    const coreCjs = await run(
+      'node',
+      ['--input-type=commonjs', '-e', "const c = require('nestjs-dramatiq-broker/core'); const nest = Object.keys(require.cache).filter((f) => f.includes('@nestjs')); console.log(typeof c.DramatiqBroker, typeof c.BrokerModule, nest.length)"],
+      { cwd: root, timeoutMs: 30_000 },
+    );
+    expect(coreCjs.stdout.trim()).toBe('function undefined 0');
+    // ESM: a resolve hook lists every @nestjs module the import reaches (none for core).
+    const fixture = fileURLToPath(new URL('./fixtures/nest-free-core.mjs', import.meta.url));
+    const coreEsm = await run('node', [fixture, 'nestjs-dramatiq-broker/core'], { cwd: root, timeoutMs: 30_000 });
+    expect(coreEsm.stdout.trim()).toBe('DramatiqBroker function');
+    // ...and the same hook does see NestJS behind the root entry, so the check can fail.
+    const rootEsm = await run('node', [fixture, 'nestjs-dramatiq-broker'], { cwd: root, timeoutMs: 30_000 });
+    expect(rootEsm.stdout).toContain('nestjs file://');
   }, 240_000);
 });
