@@ -40,7 +40,8 @@ export interface ConnectFailedEvent {
  * typed errors, a connection name, and a state others can read without touching the socket.
  *
  * Events: 'connected', 'connectFailed' (ConnectFailedEvent), 'disconnected' (error),
- * 'failed' (error), 'blocked' (reason), 'unblocked', 'closed'.
+ * 'failed' (error), 'blocked' (reason), 'unblocked', 'closed', 'channelDead' (the
+ * ChannelWrapper whose channel closed while the connection stayed up: it stays closed).
  */
 export class ManagedConnection extends EventEmitter {
   private manager?: AmqpConnectionManager;
@@ -115,7 +116,10 @@ export class ManagedConnection extends EventEmitter {
         this.closedRawChannels.add(raw);
         // Connection still up shortly after, and no new channel under the wrapper: only this channel died.
         setTimeout(() => {
-          if (this.isConnected && this.rawChannels.get(channel) === raw) this.deadChannels.add(channel);
+          if (this.isConnected && this.rawChannels.get(channel) === raw) {
+            this.deadChannels.add(channel);
+            this.emit('channelDead', channel);
+          }
         }, 100).unref();
       });
     });

@@ -48,6 +48,7 @@ export class QueueConsumer {
   private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
+  private detachLease?: () => void;
 
   constructor(
     readonly queueName: string,
@@ -81,15 +82,25 @@ export class QueueConsumer {
       if (this.currentChannel) this.batchers.get(this.currentChannel)?.discard();
       this.currentChannel = channel;
       this.batchers.set(channel, new AckBatcher(channel));
-      channel.on('close', () => this.checkChannelLoss(lease, channel));
       await channel.prefetch(prefetch, false).catch(() => undefined);
     });
     const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), { noAck: false });
     this.consumerTag = consumerTag;
     // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
-    lease.connection.once('failed', () =>
-      this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs),
-    );
+    const onFailed = () => this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs);
+    // The channel closed while its connection stayed up (a channel error, RabbitMQ's
+    // consumer_timeout): amqp-connection-manager only re-creates channels on reconnect, so
+    // this consumer would sit idle for good. Start it over on a new channel.
+    const onDead = (dead: unknown) => {
+      if (dead === lease.channel) this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
+    };
+    lease.connection.once('failed', onFailed);
+    lease.connection.on('channelDead', onDead);
+    // Listeners of a lease are removed with it: a shared connection outlives many restarts.
+    this.detachLease = () => {
+      lease.connection.off('failed', onFailed);
+      lease.connection.off('channelDead', onDead);
+    };
     this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetch}).`);
   }
 
@@ -99,6 +110,7 @@ export class QueueConsumer {
     clearTimeout(this.restartTimer);
     const lease = this.lease;
     this.lease = undefined;
+    this.detachLease?.();
     // Bounded: on a black-holed connection the cancel-ok never comes.
     if (lease && this.consumerTag) await withTimeout(lease.channel.cancel(this.consumerTag), CANCEL_TIMEOUT_MS);
     for (const hold of this.held) {
@@ -126,22 +138,10 @@ export class QueueConsumer {
     if (lease) await lease.discard();
   }
 
-  /**
-   * A channel can close while its connection stays up (a channel error, RabbitMQ's
-   * consumer_timeout). amqp-connection-manager only re-creates channels on reconnect, so
-   * such a consumer would sit idle for good: start it over on a new channel instead.
-   */
-  private checkChannelLoss(lease: ChannelLease, channel: Channel): void {
-    setTimeout(() => {
-      if (this.stopped || this.lease !== lease || this.currentChannel !== channel) return;
-      if (!lease.connection.isConnected) return; // a reconnect is under way and brings a new channel
-      this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
-    }, 250);
-  }
-
   private scheduleRestart(old: ChannelLease, reason: string, delay: number): void {
     if (this.stopped || this.lease !== old) return;
     this.lease = undefined;
+    this.detachLease?.();
     // The queue may have been deleted under us: declare it again on restart.
     this.host.forgetQueue(this.canonical);
     void old.discard();
