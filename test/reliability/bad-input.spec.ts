@@ -5,17 +5,16 @@
  * to q.XQ with a logged reason, every valid one processed, the worker still running, RSS bounded,
  * no log line carrying a large body.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import amqplib from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { DramatiqBroker } from '../../lib/core/broker.js';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { recordFigures } from './support/figures.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 import { sized } from './support/scale.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 import { forceGc, memoryMb } from './support/memory.js';
 import { SecretWatch } from './support/secrets.js';
 
@@ -23,19 +22,8 @@ const BAD = sized(1_000, 5_000);
 const VALID_EVERY = 4; // one valid message after every 4 bad ones
 const ACTOR = 'rel_input';
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('bad-input');
-  node = await startScenarioNode('badInput', user);
-}, SUITE_LOCK_WAIT_MS + 120_000);
-
-afterAll(async () => {
-  await node?.stop();
-  await releaseLock?.();
-}, 120_000);
+const scenario = useScenarioNode('bad-input', 'badInput', { agentBundle: false });
+const user = scenario.user;
 
 interface Case {
   category: string;
@@ -100,7 +88,7 @@ describe('scenario 7: bad input on an actor queue', () => {
     const logger = new CapturingLogger();
     const watch = new SecretWatch(user.secretForms);
     const queue = uniqueName('rel-bad');
-    const url = amqpUrl(node.port, user);
+    const url = amqpUrl(scenario.node().port, user);
     const broker = new DramatiqBroker({ strategy: 'shared', url, logger });
     const seen = new Set<number>();
     let badCalls = 0;

@@ -9,35 +9,23 @@
  * last frame it received (lib/heartbeat.js in amqplib). The assertion is that documented bound;
  * the measured detection time is recorded in the figures.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DramatiqBroker } from '../../lib/core/broker.js';
 import { PublishConfirmTimeoutError } from '../../lib/core/publishing/publish.errors.js';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { recordFigures } from './support/figures.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 import { forceGc, memoryMb } from './support/memory.js';
 import { SecretWatch } from './support/secrets.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 
 const HEARTBEAT_S = 2;
 const CONFIRM_TIMEOUT = 1_500;
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('blackhole-heartbeat');
-  node = await startScenarioNode('heartbeat', user);
-}, SUITE_LOCK_WAIT_MS + 120_000);
-
-afterAll(async () => {
-  await node?.stop();
-  await releaseLock?.();
-}, 120_000);
+const scenario = useScenarioNode('blackhole-heartbeat', 'heartbeat', { agentBundle: false });
+const user = scenario.user;
 
 interface Settled {
   ok: boolean;
@@ -55,7 +43,7 @@ function timed(p: Promise<unknown>): Promise<Settled> {
 
 describe.each(['shared', 'pooled'] as const)('scenario 3: black-holed connection (%s)', (strategy) => {
   it(`(${strategy}) is detected by the heartbeat, a publish times out on time, and it recovers when the path heals`, async () => {
-    const proxy = await TcpProxy.start(node.port);
+    const proxy = await TcpProxy.start(scenario.node().port);
     const logger = new CapturingLogger();
     const watch = new SecretWatch(user.secretForms);
     const queue = uniqueName(`rel-hb-${strategy}`);

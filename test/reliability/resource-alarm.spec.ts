@@ -5,18 +5,17 @@
  * alarm clears (watermark back to 0.4). The test re-sends what rejected, as an application would,
  * and counts the copies that were stored anyway (a blocked publish is only held up, not dropped).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { DramatiqBroker } from '../../lib/core/broker.js';
 import { CurrentMessage } from '../../lib/core/middleware/current-message.js';
 import { defaultMiddleware } from '../../lib/core/middleware/default-middleware.js';
 import { PublishConfirmTimeoutError } from '../../lib/core/publishing/publish.errors.js';
-import type { PrivateRabbitNode } from '../support/private-rabbit-node.js';
 import { CapturingLogger, uniqueName } from '../support/broker-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { recordFigures } from './support/figures.js';
-import { amqpUrl, makeAppUser, startScenarioNode } from './support/nodes.js';
+import { amqpUrl } from './support/nodes.js';
+import { useScenarioNode } from './support/scenario-fixture.js';
 import { sized } from './support/scale.js';
-import { acquireSuiteLock, SUITE_LOCK_WAIT_MS } from './support/suite-lock.js';
 import { forceGc, memoryMb } from './support/memory.js';
 import { SecretWatch } from './support/secrets.js';
 
@@ -24,19 +23,14 @@ const CONFIRM_TIMEOUT = 1_500;
 const DURING_ALARM = sized(10, 50);
 const ALARM_MS = sized(4_000, 8_000);
 
-let releaseLock: (() => Promise<void>) | undefined;
-const user = makeAppUser();
-let node: PrivateRabbitNode;
-
-beforeAll(async () => {
-  releaseLock = await acquireSuiteLock('resource-alarm');
-  node = await startScenarioNode('alarm', user);
-}, SUITE_LOCK_WAIT_MS + 120_000);
+const scenario = useScenarioNode('resource-alarm', 'alarm', { agentBundle: false });
+const user = scenario.user;
 
 afterAll(async () => {
-  await node?.setMemoryHighWatermark(0.4).catch(() => undefined);
-  await node?.stop();
-  await releaseLock?.();
+  // Leave no alarm behind, whatever the tests did (harmless once the node is stopped).
+  await Promise.resolve()
+    .then(() => scenario.node().setMemoryHighWatermark(0.4))
+    .catch(() => undefined);
 }, 120_000);
 
 interface Attempt {
@@ -54,7 +48,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
     const queue = uniqueName(`rel-alarm-${strategy}`);
     const broker = new DramatiqBroker({
       strategy,
-      url: amqpUrl(node.port, user),
+      url: amqpUrl(scenario.node().port, user),
       confirmTimeout: CONFIRM_TIMEOUT,
       heartbeat: 5,
       retry: { maxRetries: 30, intervalStart: 200, intervalStep: 200, intervalMax: 1_000 },
@@ -98,7 +92,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       const rssBefore = memoryMb().rss;
       // --- alarm on
       const t0 = Date.now();
-      await node.setMemoryHighWatermark(0);
+      await scenario.node().setMemoryHighWatermark(0);
       alarmOn = true;
       const duringAlarm = await Promise.all(Array.from({ length: DURING_ALARM }, (_, i) => sendOnce(10 + i)));
       await waitFor(() => broker.health().status === 'degraded', { timeoutMs: 10_000, intervalMs: 50, message: 'health degraded' });
@@ -111,7 +105,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
 
       // --- alarm off
       const t1 = Date.now();
-      await node.setMemoryHighWatermark(0.4);
+      await scenario.node().setMemoryHighWatermark(0.4);
       alarmOn = false;
       await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, intervalMs: 50, message: 'health up after the alarm' });
       const upMs = Date.now() - t1;
@@ -175,7 +169,7 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       expect(upMs).toBeLessThan(10_000);
       expect(watch.leaks()).toEqual([]);
     } finally {
-      if (alarmOn) await node.setMemoryHighWatermark(0.4).catch(() => undefined);
+      if (alarmOn) await scenario.node().setMemoryHighWatermark(0.4).catch(() => undefined);
       await worker.stop().catch(() => undefined);
       await broker.deleteQueue(queue).catch(() => undefined);
       await broker.close();

@@ -349,6 +349,13 @@ export function parseListQueues(stdout: string): QueueInfo[] {
   });
 }
 
+/** Messages of `queue` delivered to a consumer and not yet acknowledged, as the server counts them. */
+export async function unackedOnServer(queue: string, node?: RabbitNodeHandle): Promise<number> {
+  const out = await ctl(['-q', 'list_queues', 'name', 'messages_unacknowledged'], node);
+  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
+  return line ? Number(line.split('\t')[1]) : 0;
+}
+
 /** Deletes a queue. Resolves true if it was deleted, false if it did not exist. */
 export async function deleteQueue(name: string, node?: RabbitNodeHandle, opts: CtlOptions & { vhost?: string } = {}): Promise<boolean> {
   const r = await ctlRaw(['-q', 'delete_queue', '-p', opts.vhost ?? '/', name], node, opts);

@@ -4,6 +4,7 @@ import { DramatiqBroker, type DramatiqBrokerOptions } from '../../../lib/core/br
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { decodeMessage } from '../../../lib/core/message/message-codec.js';
 import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
+import { unackedOnServer } from '../../support/rabbitmqctl.js';
 import { waitFor } from '../../support/wait.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -144,6 +145,32 @@ describe('wire format on the queue', () => {
     const body = got.content.toString('utf8');
     expect(body).toMatch(/^\{"queue_name":"[^"]+","actor_name":"add","args":\[1,2\],"kwargs":\{\},"options":\{"broker_priority":5\},"message_id":"[0-9a-f-]{36}","message_timestamp":\d+\}$/);
     expect(decodeMessage(got.content).queue_name).toBe(queue);
+  });
+});
+
+describe('batched acks', () => {
+  it('ack finished messages while an older one still runs, and that one only once it finished', async () => {
+    const { broker } = makeBroker('shared');
+    const queue = uniqueName('acks');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const done = new Set<number>();
+    broker.registerActor('work', async (n: number) => {
+      if (n === 0) await gate; // the oldest delivery keeps running
+      done.add(n);
+    }, { queueName: queue });
+    await startWorker(broker, 8);
+    await broker.send('work', { args: [0] });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => broker.send('work', { args: [i + 1] })));
+    await waitFor(() => done.size === 50, { timeoutMs: 10_000, message: 'the 50 fast messages processed' });
+    // Only the running one stays unacknowledged: a multiple ack past it would have acked it early,
+    // and holding the others back behind it would leave 51.
+    await waitFor(async () => (await unackedOnServer(queue)) === 1, { timeoutMs: 5_000, intervalMs: 250, message: 'one unacked' });
+    expect(done.has(0)).toBe(false);
+    release();
+    await waitFor(async () => (await unackedOnServer(queue)) === 0, { timeoutMs: 5_000, intervalMs: 250, message: 'none unacked' });
+    expect(done.size).toBe(51);
+    expect(await broker.getQueueMessageCounts(queue)).toEqual({ ready: 0, delayed: 0, dead: 0 });
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { DramatiqBroker } from '../../../lib/core/broker.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
-import { ctl } from '../../support/rabbitmqctl.js';
+import { unackedOnServer } from '../../support/rabbitmqctl.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { sleep, waitFor } from '../../support/wait.js';
 
@@ -12,11 +12,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function unackedOnServer(queue: string): Promise<number> {
-  const out = await ctl(['-q', 'list_queues', 'name', 'messages_unacknowledged']);
-  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
-  return line ? Number(line.split('\t')[1]) : 0;
-}
 
 describe.each(['shared', 'pooled'] as const)('connection cuts during a %s run', (strategy) => {
   it(`processes every confirmed message of ${TOTAL} at least once, leaves none unacked, reports duplicates`, async () => {

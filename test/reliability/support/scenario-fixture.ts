@@ -1,6 +1,6 @@
 /**
- * The per-file set-up shared by the scenarios that drive a load agent against a private node:
- * take the suite lock, start the node and build the agent bundle; undo it all afterwards.
+ * The per-file set-up shared by the scenarios on a private node: take the suite lock, start the
+ * node and (for scenarios that drive a load agent) build the agent bundle; undo it all afterwards.
  */
 import { afterAll, beforeAll } from '@jest/globals';
 import type { PrivateRabbitNode } from '../../support/private-rabbit-node.js';
@@ -14,7 +14,8 @@ export interface ScenarioFixture {
   bundle(): Bundle;
 }
 
-export function useScenarioNode(lockName: string, nodeKey: NodeKey): ScenarioFixture {
+export function useScenarioNode(lockName: string, nodeKey: NodeKey, options: { agentBundle?: boolean } = {}): ScenarioFixture {
+  const withBundle = options.agentBundle ?? true;
   const user = makeAppUser();
   let releaseLock: (() => Promise<void>) | undefined;
   let node: PrivateRabbitNode | undefined;
@@ -22,7 +23,7 @@ export function useScenarioNode(lockName: string, nodeKey: NodeKey): ScenarioFix
 
   beforeAll(async () => {
     releaseLock = await acquireSuiteLock(lockName);
-    [node, bundle] = await Promise.all([startScenarioNode(nodeKey, user), buildBundle()]);
+    [node, bundle] = await Promise.all([startScenarioNode(nodeKey, user), withBundle ? buildBundle() : undefined]);
   }, SUITE_LOCK_WAIT_MS + 120_000);
 
   afterAll(async () => {
@@ -34,6 +35,9 @@ export function useScenarioNode(lockName: string, nodeKey: NodeKey): ScenarioFix
   return {
     user,
     node: () => node!,
-    bundle: () => bundle!,
+    bundle: () => {
+      if (!bundle) throw new Error(`useScenarioNode('${lockName}') was set up without the agent bundle`);
+      return bundle;
+    },
   };
 }
