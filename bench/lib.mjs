@@ -3,15 +3,15 @@
 //    nobody's rebuild of dist/ (or another bench run) changes the code under test mid-run;
 //  BENCH_LIB=dist: the package's own name ('nestjs-dramatiq-broker' -> dist/esm, self-reference);
 //    run `npm run build` first.
+// `entry`: 'root' (the Nest module and everything) or 'core' (nestjs-dramatiq-broker/core, the
+// framework-free core: what a user of DramatiqBroker without Nest imports; no NestJS loaded).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-async function load() {
-  if (process.env.BENCH_LIB === 'dist') return import('nestjs-dramatiq-broker');
+export function loadLib(entry = 'root') {
+  const core = entry === 'core';
+  if (process.env.BENCH_LIB === 'dist') return import(core ? 'nestjs-dramatiq-broker/core' : 'nestjs-dramatiq-broker');
   const dir = process.env.BENCH_LIB_DIR;
   if (!dir) throw new Error('BENCH_LIB_DIR is not set: run the benchmark through bench/run.mjs (or set BENCH_LIB=dist)');
-  return import(pathToFileURL(join(dir, 'index.js')).href);
+  return import(pathToFileURL(join(dir, core ? join('core', 'index.js') : 'index.js')).href);
 }
-
-const lib = await load();
-export default lib;

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { buildLib, removeLib } from './build-lib.mjs';
+import { ensurePeer } from './packages.mjs';
 import { median } from './common.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -139,10 +140,18 @@ async function main() {
   const out = { workload: args.workload, n: args.n, repeat: args.repeat, loadAvg: os.loadavg(), systems: {} };
   const p = process.stdout;
   for (const system of args.systems) {
+    if (system.split('@')[0] === 'golevelup') {
+      const reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq', (m) => process.stderr.write(`[profile] ${m}\n`));
+      if (reason) {
+        p.write(`\n=== ${system}: skipped (${reason})\n`);
+        continue;
+      }
+    }
     const acc = { total: 0, self: new Map(), incl: new Map(), cats: new Map() };
     const runs = [];
     for (let r = 0; r < args.repeat; r++) {
       const result = await runChild(system, dir, r);
+      if (!result.profile) throw new Error(`${system} run ${r + 1} failed: ${result.error ?? 'no profile written'}`);
       accumulate(acc, result.profile);
       runs.push({ rate: result.rate, cpuUsPerMsg: result.cpuUsPerMsg, profile: result.profile.replace(`${root}/`, '') });
     }

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AMQP_URL, REDIS, median, PAYLOAD_BYTES } from './common.mjs';
 import { buildLib, removeLib } from './build-lib.mjs';
+import { ensurePeer, pkgVersion } from './packages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -22,6 +23,10 @@ const run = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------
 // Presets
+// Not a peer: raw amqplib publishing with the mandatory flag, as ours always does (an unroutable
+// message, i.e. a deleted queue, comes back instead of vanishing). RabbitMQ 3.10 pays for that flag
+// on every message; this row shows how much, so ours can also be compared at equal broker work.
+const MANDATORY_BASELINE = 'raw@mandatory=true';
 const ALL_SYSTEMS = ['raw', 'shared', 'pooled', 'nest-shared', 'golevelup', 'microservices', 'bullmq'];
 const PRESETS = {
   smoke: {
@@ -38,7 +43,7 @@ const PRESETS = {
     rounds: 3,
     systems: ALL_SYSTEMS,
     workloads: {
-      publish: { n: 10_000, warmup: 500 },
+      publish: { n: 10_000, warmup: 500, diagnostics: [MANDATORY_BASELINE] },
       e2e: { n: 10_000, warmup: 500 },
       latency: { n: 800, rate: 500, warmup: 200, systems: ALL_SYSTEMS.filter((s) => s !== 'nest-shared') },
       memory: { n: 30_000, warmup: 1_000, systems: ['raw', 'shared', 'pooled'] },
@@ -48,7 +53,7 @@ const PRESETS = {
     rounds: 3,
     systems: ALL_SYSTEMS,
     workloads: {
-      publish: { n: 100_000, warmup: 2_000 },
+      publish: { n: 100_000, warmup: 2_000, diagnostics: [MANDATORY_BASELINE] },
       e2e: { n: 100_000, warmup: 2_000 },
       latency: { n: 15_000, rate: 500, warmup: 500 },
       memory: { n: 1_000_000, warmup: 2_000, systems: ['raw', 'shared', 'pooled'] },
@@ -140,14 +145,6 @@ async function machineInfo() {
   return info;
 }
 
-function pkgVersion(name, base = root) {
-  try {
-    return JSON.parse(readFileSync(join(base, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return undefined;
-  }
-}
-
 async function redisVersion() {
   let client;
   try {
@@ -173,7 +170,7 @@ async function checkSystems(systems, machine) {
     const base = s.split('@')[0]; // "shared@maxProducerChannels=1000" is a diagnostic variant of shared
     if (!ALL_SYSTEMS.includes(base)) reason = `unknown system (known: ${ALL_SYSTEMS.join(', ')})`;
     else if (machine.rabbitmq.startsWith('unreachable') && base !== 'bullmq') reason = `RabbitMQ ${machine.rabbitmq}`;
-    else if (base === 'golevelup') reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq');
+    else if (base === 'golevelup') reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq', log);
     else if (base === 'microservices' && !pkgVersion('@nestjs/microservices')) reason = '@nestjs/microservices is not installed (npm install)';
     else if (base === 'bullmq') {
       if (!pkgVersion('bullmq') || !pkgVersion('@nestjs/bullmq')) reason = 'bullmq / @nestjs/bullmq are not installed (npm install)';
@@ -185,19 +182,6 @@ async function checkSystems(systems, machine) {
   return { ok, skipped };
 }
 
-/** A peer with its own node_modules under bench/peers/NAME: installs it once (npm ci) if missing. */
-async function ensurePeer(name, pkg) {
-  const dir = join(here, 'peers', name);
-  if (pkgVersion(pkg, dir)) return undefined;
-  log(`installing the ${name} peer in bench/peers/${name} (its own node_modules)...`);
-  try {
-    const cmd = existsSync(join(dir, 'package-lock.json')) ? 'ci' : 'install';
-    await run('npm', [cmd, '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir, timeout: 180_000, maxBuffer: 16 << 20 });
-  } catch (err) {
-    return `npm install in bench/peers/${name} failed: ${(err.stderr || err.message).split('\n').slice(-3).join(' ')}`;
-  }
-  return pkgVersion(pkg, dir) ? undefined : `${pkg} missing after npm install in bench/peers/${name}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 /** Runs one measurement in a fresh process; never hangs past config.timeoutMs + 15 s. */
@@ -368,6 +352,14 @@ function report(results) {
         2,
       ),
     );
+    const atEqualWork = ['shared', 'pooled']
+      .map((s) => [s, summary.publish?.[s]?.ratioToRaw?.rate?.median, summary.publish?.[MANDATORY_BASELINE]?.ratioToRaw?.rate?.median])
+      .filter(([, mine, base]) => mine !== undefined && base !== undefined);
+    if (atEqualWork.length) {
+      parts.push(
+        `publish at equal broker work (ours / ${MANDATORY_BASELINE}, both publishing mandatory): ${atEqualWork.map(([s, mine, base]) => `${s} ${fmt(mine / base, 2)}`).join(', ')}`,
+      );
+    }
     parts.push('');
   }
   for (const s of results.skipped) parts.push(`skipped ${s.system}: ${s.reason}`);
@@ -413,6 +405,8 @@ async function main() {
     for (const w of workloads) {
       const spec = specs[w];
       const wsystems = systems.filter((s) => !spec.systems || spec.systems.includes(s));
+      // Diagnostic rows join a preset's default line-up (not an explicit --systems list) when raw runs.
+      if (!args.systems && systems.includes('raw')) wsystems.push(...(spec.diagnostics ?? []));
       // Alternate the order within each round (rotation), so no system always runs first or last.
       const k = wsystems.length;
       const order = wsystems.map((_, i) => wsystems[(i + round - 1) % k]);

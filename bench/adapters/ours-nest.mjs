@@ -3,10 +3,10 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import lib from '../lib.mjs';
+import { loadLib } from '../lib.mjs';
 import { AMQP_URL } from '../common.mjs';
 
-const { BrokerModule, Actor, TaskQueue, DramatiqBroker } = lib;
+const { BrokerModule, Actor, TaskQueue, DramatiqBroker } = await loadLib('root');
 
 export function info({ strategy }) {
   return { system: `ours nest (${strategy})`, note: 'BrokerModule.forRoot + @Actor + TaskQueue.sendTo' };

@@ -1,8 +1,9 @@
-// Ours, through the framework-free core: DramatiqBroker.send + a worker with a no-op actor.
-import lib from '../lib.mjs';
+// Ours, through the framework-free core (nestjs-dramatiq-broker/core, so no NestJS is loaded):
+// DramatiqBroker.send + a worker with a no-op actor.
+import { loadLib } from '../lib.mjs';
 import { AMQP_URL, quietLogger } from '../common.mjs';
 
-const { CurrentMessage, DramatiqBroker, defaultMiddleware } = lib;
+const { CurrentMessage, DramatiqBroker, defaultMiddleware } = await loadLib('core');
 
 /**
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker

@@ -6,7 +6,9 @@ import { AMQP_URL, makePayload } from '../common.mjs';
 export function info({ variantOptions = {} }) {
   return {
     system: 'raw amqplib',
-    note: variantOptions.mode === 'window' ? 'ConfirmChannel, per-message confirm callbacks, sliding window' : 'ConfirmChannel, waitForConfirms every 1000',
+    note:
+      (variantOptions.mode === 'window' ? 'ConfirmChannel, per-message confirm callbacks, sliding window' : 'ConfirmChannel, waitForConfirms every 1000') +
+      (variantOptions.mandatory ? '; mandatory flag on every publish (as ours)' : ''),
   };
 }
 
@@ -31,7 +33,8 @@ export async function create({ queue, prefetch, consume, onMessage, variantOptio
       { noAck: false },
     );
   }
-  const props = { persistent: true, contentType: 'application/json' };
+  // Diagnostic variant raw@mandatory=true: what the mandatory flag alone costs the broker.
+  const props = { persistent: true, contentType: 'application/json', ...(variantOptions.mandatory ? { mandatory: true } : {}) };
   // Returns a promise only when the socket buffer is full (back-pressure).
   const write = (payload, cb) =>
     pub.publish('', queue, Buffer.from(JSON.stringify(payload)), props, cb)
