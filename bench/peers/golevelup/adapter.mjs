@@ -16,7 +16,7 @@ const version = createRequire(import.meta.url)('@golevelup/nestjs-rabbitmq/packa
 
 export const info = { system: '@golevelup/nestjs-rabbitmq', note: `v${version} on NestJS 11; publish + @RabbitSubscribe` };
 
-export async function create({ queue, prefetch, consume, onMessage }) {
+export async function create({ queue, prefetch, consume, onMessage, variantOptions = {} }) {
   const providers = [];
   if (consume) {
     class BenchHandler {
@@ -47,7 +47,8 @@ export async function create({ queue, prefetch, consume, onMessage }) {
   })(BenchModule);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const amqp = app.get(AmqpConnection);
-  const options = { persistent: true };
+  // Diagnostic variant golevelup@mandatory=true: with the flag ours always sets.
+  const options = { persistent: true, ...(variantOptions.mandatory ? { mandatory: true } : {}) };
   return {
     send: (payload) => amqp.publish('', queue, payload, options),
     async close() {
