@@ -9,10 +9,11 @@ const { CurrentMessage, DramatiqBroker, defaultMiddleware } = await loadLib('cor
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
  * options as given, except `middleware`: 'none' (an empty stack), 'with-CurrentMessage' (the
  * default stack plus the opt-in CurrentMessage) or 'without-X/Y' (the default stack minus the
- * middleware named X and Y, e.g. without-TimeLimit).
+ * middleware named X and Y, e.g. without-TimeLimit), and `concurrency`, which goes to the worker
+ * (its prefetch is twice that) instead of the benchmark's common setting.
  */
 function brokerOptionsFrom(variantOptions) {
-  const { middleware, ...rest } = variantOptions;
+  const { middleware, concurrency: _worker, ...rest } = variantOptions;
   if (middleware === undefined) return rest;
   if (middleware === 'none') return { ...rest, middleware: [] };
   if (middleware === 'with-CurrentMessage') return { ...rest, middleware: [...defaultMiddleware(), new CurrentMessage()] };
@@ -38,7 +39,7 @@ export async function create({ queue, concurrency, consume, onMessage, strategy,
   broker.registerActor('bench_noop', (payload) => void onMessage(payload), { queueName: queue });
   let worker;
   if (consume) {
-    worker = broker.createWorker({ concurrency, queues: [queue] });
+    worker = broker.createWorker({ concurrency: variantOptions.concurrency ?? concurrency, queues: [queue] });
     await worker.start();
   } else {
     await broker.declareQueue(queue);

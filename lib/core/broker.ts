@@ -15,7 +15,7 @@ import { type BrokerSettings, resolveBrokerSettings } from './options/broker-set
 import { MESSAGING_OPTION_KEYS, type MessagingOptions } from './options/messaging-options.js';
 import { type MessagingSettings, resolveMessagingSettings } from './options/messaging-settings.js';
 import { Enqueuer, type EnqueueOptions } from './publishing/enqueuer.js';
-import { Publisher } from './publishing/publisher.js';
+import { type PublishStats, Publisher } from './publishing/publisher.js';
 import { QueueDeclarer } from './publishing/queue-declarer.js';
 import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queue-admin.js';
 import type { Topology } from './topology/topology.js';
@@ -49,6 +49,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private readonly holder: ConnectionHolder;
   private readonly declarer: QueueDeclarer;
   private readonly enqueuer: Enqueuer;
+  private readonly publisher: Publisher;
+  private runningWorkers = 0;
   private readonly admin: QueueAdmin;
 
   constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
@@ -58,8 +60,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     this.holder = createConnectionHolder(this.settings);
     this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
     const { producers, producerSharing } = this.settings.pools;
-    const publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, producers * producerSharing);
-    this.enqueuer = new Enqueuer(publisher, this.messaging.topology, () => this.middleware);
+    this.publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, producers * producerSharing);
+    this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
   }
@@ -147,6 +149,22 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   addMiddleware(middleware: Middleware): void {
     this.middleware.push(middleware);
+  }
+
+  /**
+   * With 'shared', publishes and the consumers' acks travel on one connection, and RabbitMQ's
+   * flow control throttles the whole connection: while a worker runs, publishes in flight are
+   * capped (maxPublishesWhileConsuming) so that a publishing burst cannot starve the acks.
+   */
+  workerRunning(running: boolean): void {
+    this.runningWorkers += running ? 1 : -1;
+    const cap = this.settings.pools.publishesWhileConsuming;
+    if (cap !== undefined) this.publisher.limitInFlight(this.runningWorkers > 0 ? cap : undefined);
+  }
+
+  /** Publishes awaiting their confirm, sends waiting for room, and the cap on the former now. */
+  publishStats(): PublishStats {
+    return this.publisher.stats();
   }
 
   /** A worker for the given queues (default: every queue with a registered actor). */

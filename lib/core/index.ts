@@ -21,6 +21,7 @@ export * from './topology/index.js';
 export { InvalidNameError, NAME_PATTERN, canonicalQueueName, delayQueueName, deadLetterQueueName } from './naming.js';
 export * from './publishing/publish.errors.js';
 export type { EnqueueOptions } from './publishing/enqueuer.js';
+export type { PublishStats } from './publishing/publisher.js';
 export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from './queue-admin.js';
 export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';

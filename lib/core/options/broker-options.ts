@@ -64,6 +64,12 @@ export interface PoolOptions {
   /** strategy 'shared': most consumer channels on the shared connection. Default 100. */
   maxConsumerChannels?: number;
   /**
+   * strategy 'shared': most publishes awaiting their confirm while a worker of this broker is
+   * running. RabbitMQ's flow control throttles a whole connection: a publishing burst would
+   * also hold back the acks of the consumers on the shared connection. Default 200.
+   */
+  maxPublishesWhileConsuming?: number;
+  /**
    * Publishes one producer channel carries at once (each awaiting its confirm); more open
    * another channel ('shared') or connection ('pooled'), up to the limits above. Default 1000.
    */

@@ -14,6 +14,8 @@ export interface PoolSettings {
   readonly acquireTimeout: number;
   /** Operations one producer channel serves at once; consumer channels always serve one. */
   readonly producerSharing: number;
+  /** 'shared': publishes in flight while a worker runs (undefined: no such limit). */
+  readonly publishesWhileConsuming?: number;
 }
 
 /** Connection-layer options after validation and defaults. */
@@ -27,7 +29,7 @@ export interface BrokerSettings {
 
 const POOL_KEYS_BY_STRATEGY: Record<ConnectionStrategy, readonly (keyof PoolOptions)[]> = {
   pooled: ['maxProducerConnections', 'maxConsumerConnections', 'acquireTimeout'],
-  shared: ['maxProducerChannels', 'maxConsumerChannels'],
+  shared: ['maxProducerChannels', 'maxConsumerChannels', 'maxPublishesWhileConsuming'],
 };
 
 export const BROKER_OPTION_KEYS = [
@@ -71,6 +73,12 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
           producers: checkInteger('maxProducerChannels', options.maxProducerChannels ?? DEFAULT_POOLS.maxProducerChannels, 1, 2047),
           consumers: checkInteger('maxConsumerChannels', options.maxConsumerChannels ?? DEFAULT_POOLS.maxConsumerChannels, 1, 2047),
           acquireTimeout: 0,
+          publishesWhileConsuming: checkInteger(
+            'maxPublishesWhileConsuming',
+            options.maxPublishesWhileConsuming ?? DEFAULT_POOLS.maxPublishesWhileConsuming,
+            1,
+            1_000_000,
+          ),
         };
 
   if (strategy === 'shared' && pools.producers + pools.consumers > 2047) {

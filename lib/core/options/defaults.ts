@@ -10,4 +10,6 @@ export const DEFAULT_POOLS = {
   maxConsumerChannels: 100,
   acquireTimeout: 10_000,
   maxPublishesPerChannel: 1_000,
+  // RabbitMQ's credit flow grants a connection 400 messages, then 200 at a time (credit_flow_default_credit).
+  maxPublishesWhileConsuming: 200,
 } as const;

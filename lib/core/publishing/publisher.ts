@@ -23,6 +23,15 @@ export interface OutgoingMessage {
   readonly properties: { persistent: true; priority?: number; expiration?: string };
 }
 
+/** DramatiqBroker.publishStats(). */
+export interface PublishStats {
+  /** Sends holding a slot: being written or awaiting their confirm (or a retry). */
+  readonly inFlight: number;
+  /** Sends waiting for a slot (bounded by maxBufferedMessages). */
+  readonly waiting: number;
+  /** Slots now: the channels' capacity, or maxPublishesWhileConsuming while a 'shared' worker runs. */
+  readonly limit: number;
+}
 
 /**
  * Publishes encoded messages: one producer channel per publish, confirm awaited (with a
@@ -42,12 +51,24 @@ export class Publisher {
     private readonly declarer: QueueDeclarer,
     private readonly settings: MessagingSettings,
     private readonly logger: BrokerLogger,
-    channelCapacity: number,
+    private readonly channelCapacity: number,
   ) {
     // Never ask the channel pool for more than it has: sends beyond that wait here, bounded.
     this.slots = new Semaphore(channelCapacity, settings.maxBufferedMessages);
     this.plainOptions = Object.freeze({ persistent: true, mandatory: true, timeout: settings.confirmTimeout });
     this.plainDirectOptions = Object.freeze({ persistent: true, mandatory: true });
+  }
+
+  /**
+   * Caps the publishes awaiting their confirm below what the channels could carry (undefined:
+   * back to that). Publishes already in flight keep going; new ones wait for the cap.
+   */
+  limitInFlight(limit: number | undefined): void {
+    this.slots.setPermits(limit === undefined ? this.channelCapacity : Math.min(limit, this.channelCapacity));
+  }
+
+  stats(): PublishStats {
+    return { inFlight: this.slots.inUse, waiting: this.slots.waitingCount, limit: this.slots.permits };
   }
 
   /** Sends waiting for a channel or a confirm, for tests and metrics. */

@@ -7,10 +7,27 @@ export class Semaphore {
   private readonly waiting: Array<() => void> = [];
 
   constructor(
-    readonly permits: number,
+    private permitCount: number,
     private readonly maxWaiting = Infinity,
   ) {
-    this.available = permits;
+    this.available = permitCount;
+  }
+
+  get permits(): number {
+    return this.permitCount;
+  }
+
+  /**
+   * Changes the number of permits. Raising it lets waiters through at once; lowering it below
+   * what is held takes effect as holders release (nobody loses a permit they hold).
+   */
+  setPermits(permits: number): void {
+    this.available += permits - this.permitCount;
+    this.permitCount = permits;
+    while (this.available > 0 && this.waiting.length > 0) {
+      this.available -= 1;
+      this.waiting.shift()!();
+    }
   }
 
   get waitingCount(): number {
@@ -18,7 +35,7 @@ export class Semaphore {
   }
 
   get inUse(): number {
-    return this.permits - this.available;
+    return this.permitCount - this.available;
   }
 
   /**
@@ -35,6 +52,11 @@ export class Semaphore {
   }
 
   release(): void {
+    // More held than permitted (the permits were lowered): this one is not passed on.
+    if (this.available < 0) {
+      this.available += 1;
+      return;
+    }
     const next = this.waiting.shift();
     if (next) next();
     else this.available += 1;

@@ -17,4 +17,6 @@ export interface WorkerHost {
   forgetQueue(queueName: string): void;
   enqueue(message: DramatiqMessage, options?: { delay?: number }): Promise<DramatiqMessage>;
   getActor(name: string): ActorDefinition | undefined;
+  /** A worker of this host started (true) or stopped (false) consuming. */
+  workerRunning?(running: boolean): void;
 }

@@ -32,6 +32,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'running';
+    this.host.workerRunning?.(true);
     const names = this.queues;
     this.consumers = names.flatMap((q) => [new QueueConsumer(q, this.host, this.settings), new QueueConsumer(delayQueueName(q), this.host, this.settings)]);
     try {
@@ -44,7 +45,9 @@ export class Worker {
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
     this.state = 'stopped';
+    if (wasRunning) this.host.workerRunning?.(false);
     const started = Date.now();
     await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
     this.host.logger.log(`Worker stopped in ${Date.now() - started} ms (queues: ${this.queues.join(', ')}).`);

@@ -193,3 +193,41 @@ describe('a queue deleted under a running worker', () => {
     expect(logger.text()).not.toMatch(/connection .* was lost/);
   });
 });
+
+describe('publishes while a worker runs', () => {
+  it("(shared) caps publishes in flight at maxPublishesWhileConsuming while a worker runs, every message still processed once", async () => {
+    const { broker } = makeBroker('shared', { maxPublishesWhileConsuming: 50 });
+    const queue = uniqueName('cap');
+    const seen = new Map<number, number>();
+    broker.registerActor('count', (n: number) => void seen.set(n, (seen.get(n) ?? 0) + 1), { queueName: queue });
+    const channelCapacity = 100 * 1000; // maxProducerChannels x maxPublishesPerChannel (defaults)
+    expect(broker.publishStats().limit).toBe(channelCapacity);
+    const worker = await startWorker(broker, 8);
+    expect(broker.publishStats().limit).toBe(50);
+
+    // A burst of 600 sends: sampled on every send, never more than 50 await their confirm.
+    let peak = 0;
+    const sends = Array.from({ length: 600 }, (_, i) => {
+      const sent = broker.send('count', { args: [i] });
+      peak = Math.max(peak, broker.publishStats().inFlight);
+      return sent;
+    });
+    expect(broker.publishStats().waiting).toBeGreaterThan(0); // the rest queued behind the cap
+    await Promise.all(sends);
+    expect(peak).toBe(50);
+    await waitFor(() => seen.size === 600, { timeoutMs: 15_000, message: '600 messages processed' });
+    expect([...seen.values()].every((times) => times === 1)).toBe(true);
+
+    await worker.stop();
+    expect(broker.publishStats()).toEqual({ inFlight: 0, waiting: 0, limit: channelCapacity });
+  });
+
+  it('(pooled) leaves the publishes in flight uncapped: producers and consumers have their own connections', async () => {
+    const { broker } = makeBroker('pooled');
+    broker.registerActor('noop', () => undefined, { queueName: uniqueName('nocap') });
+    const before = broker.publishStats().limit;
+    await startWorker(broker, 4);
+    expect(broker.publishStats().limit).toBe(before);
+    expect(before).toBe(10 * 1000); // maxProducerConnections x maxPublishesPerChannel (defaults)
+  });
+});

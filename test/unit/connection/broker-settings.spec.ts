@@ -15,7 +15,7 @@ describe('resolveBrokerSettings: defaults', () => {
     expect(s.connection.retry).toEqual({ maxRetries: 5, intervalStart: 0, intervalStep: 2000, intervalMax: 30000 });
     expect(s.connection.connectionName).toBe(hostname());
     expect(s.connection.clientProperties).toEqual({ connection_name: hostname() });
-    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0, producerSharing: 1000 });
+    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0, producerSharing: 1000, publishesWhileConsuming: 200 });
     expect(s.connectOnStartup).toBe(false);
     expect(s.connection.endpoints.map((e) => e.address)).toEqual(["amqp://127.0.0.1:5672 (vhost '/')"]);
   });
@@ -58,6 +58,8 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
     ['retries negative', { strategy: 'shared', retry: { maxRetries: -1 } }, 'retry.maxRetries', /or Infinity/],
     ['retry typo', { strategy: 'shared', retry: { intervalStrat: 1 } }, 'retry.intervalStrat', /Unknown broker option.*intervalStart/],
     ['top-level typo', { strategy: 'shared', hearbeat: 5 }, 'hearbeat', /Unknown broker option "hearbeat". Known options here: .*heartbeat/],
+    ['publish cap of a shared worker below 1', { strategy: 'shared', maxPublishesWhileConsuming: 0 }, 'maxPublishesWhileConsuming', /from 1 to/],
+    ['publish cap of a shared worker on pooled', { strategy: 'pooled', maxPublishesWhileConsuming: 100 }, 'maxPublishesWhileConsuming', /only to strategy 'shared'/],
     ['channel pools over channel_max', { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 }, 'maxConsumerChannels', /<= 2047/],
     ['empty name', { strategy: 'shared', connectionName: '' }, 'connectionName', /non-empty string/],
     ['tls without amqps', { strategy: 'shared', tls: { rejectUnauthorized: true } }, 'tls', /amqps/],

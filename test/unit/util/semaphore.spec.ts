@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { Semaphore } from '../../../lib/core/util/semaphore.js';
+
+/** Takes a permit; resolves to the order in which waiters got theirs. */
+function take(s: Semaphore, order: number[], id: number): void {
+  const got = s.tryAcquire();
+  if (got === true) order.push(id);
+  else if (got !== false) void got.then(() => order.push(id));
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('Semaphore', () => {
+  it('hands out its permits, then queues callers in order, and bounds the queue', async () => {
+    const s = new Semaphore(2, 1);
+    const order: number[] = [];
+    take(s, order, 1);
+    take(s, order, 2);
+    take(s, order, 3); // waits
+    expect(s.tryAcquire()).toBe(false); // the queue (1) is full
+    expect([s.inUse, s.waitingCount]).toEqual([2, 1]);
+    s.release();
+    await flush();
+    expect(order).toEqual([1, 2, 3]);
+    expect([s.inUse, s.waitingCount]).toEqual([2, 0]);
+  });
+
+  it('setPermits: raising lets waiters through at once', async () => {
+    const s = new Semaphore(1);
+    const order: number[] = [];
+    for (let i = 1; i <= 4; i++) take(s, order, i);
+    s.setPermits(3);
+    await flush();
+    expect(order).toEqual([1, 2, 3]);
+    expect([s.permits, s.inUse, s.waitingCount]).toEqual([3, 3, 1]);
+  });
+
+  it('setPermits: lowering below what is held waits for holders; their permits are not passed on until under the cap', async () => {
+    const s = new Semaphore(4);
+    const order: number[] = [];
+    for (let i = 1; i <= 4; i++) take(s, order, i);
+    s.setPermits(2);
+    take(s, order, 5);
+    expect([s.inUse, s.waitingCount]).toEqual([4, 1]);
+    s.release(); // 3 held: still over the cap of 2
+    s.release(); // 2 held: at the cap
+    await flush();
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(s.inUse).toBe(2);
+    s.release(); // under the cap: the waiter gets it
+    await flush();
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect([s.inUse, s.waitingCount]).toEqual([2, 0]);
+  });
+
+  it('setPermits back up after lowering restores the original capacity', () => {
+    const s = new Semaphore(3);
+    s.setPermits(1);
+    s.setPermits(3);
+    expect([s.tryAcquire(), s.tryAcquire(), s.tryAcquire()]).toEqual([true, true, true]);
+    expect(s.tryAcquire()).toBeInstanceOf(Promise);
+  });
+});
