@@ -155,14 +155,16 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
    * With 'shared', publishes and the consumers' acks travel on one connection, and RabbitMQ's
    * flow control throttles the whole connection: while a worker runs, publishes in flight are
    * capped (maxPublishesWhileConsuming) so that a publishing burst cannot starve the acks.
+   * Called by the broker's workers as they start and stop.
+   * @internal
    */
   workerRunning(running: boolean): void {
-    this.runningWorkers += running ? 1 : -1;
+    this.runningWorkers = Math.max(0, this.runningWorkers + (running ? 1 : -1));
     const cap = this.settings.pools.publishesWhileConsuming;
     if (cap !== undefined) this.publisher.limitInFlight(this.runningWorkers > 0 ? cap : undefined);
   }
 
-  /** Publishes awaiting their confirm, sends waiting for room, and the cap on the former now. */
+  /** Sends holding a publish slot, sends waiting for one, and the number of slots now. */
   publishStats(): PublishStats {
     return this.publisher.stats();
   }

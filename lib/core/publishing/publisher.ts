@@ -25,11 +25,14 @@ export interface OutgoingMessage {
 
 /** DramatiqBroker.publishStats(). */
 export interface PublishStats {
-  /** Sends holding a slot: being written or awaiting their confirm (or a retry). */
+  /** Sends holding a slot: being written, awaiting their confirm, or between retries (a reconnect). */
   readonly inFlight: number;
   /** Sends waiting for a slot (bounded by maxBufferedMessages). */
   readonly waiting: number;
-  /** Slots now: the channels' capacity, or maxPublishesWhileConsuming while a 'shared' worker runs. */
+  /**
+   * Slots now: what the producer channels can carry (maxPublishesPerChannel times the channels or
+   * connections), or while a 'shared' worker runs, the smaller of that and maxPublishesWhileConsuming.
+   */
   readonly limit: number;
 }
 

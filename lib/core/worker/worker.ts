@@ -32,10 +32,10 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'running';
-    this.host.workerRunning?.(true);
     const names = this.queues;
     this.consumers = names.flatMap((q) => [new QueueConsumer(q, this.host, this.settings), new QueueConsumer(delayQueueName(q), this.host, this.settings)]);
     try {
+      this.host.workerRunning?.(true);
       await Promise.all(this.consumers.map((c) => c.start()));
     } catch (err) {
       await this.stop();
@@ -47,9 +47,13 @@ export class Worker {
     if (this.state === 'stopped') return;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
-    if (wasRunning) this.host.workerRunning?.(false);
     const started = Date.now();
-    await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
+    try {
+      await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
+    } finally {
+      // After the drain: actors finishing during it may still publish, and their acks still flow.
+      if (wasRunning) this.host.workerRunning?.(false);
+    }
     this.host.logger.log(`Worker stopped in ${Date.now() - started} ms (queues: ${this.queues.join(', ')}).`);
   }
 

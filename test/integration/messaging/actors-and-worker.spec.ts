@@ -222,6 +222,35 @@ describe('publishes while a worker runs', () => {
     expect(broker.publishStats()).toEqual({ inFlight: 0, waiting: 0, limit: channelCapacity });
   });
 
+  it('(shared) keeps the cap while any of two workers runs, and lifts it once both stopped', async () => {
+    const { broker } = makeBroker('shared', { maxPublishesWhileConsuming: 30 });
+    broker.registerActor('a', () => undefined, { queueName: uniqueName('cap-a') });
+    broker.registerActor('b', () => undefined, { queueName: uniqueName('cap-b') });
+    const [qa, qb] = broker.actors.queues();
+    const first = broker.createWorker({ queues: [qa] });
+    const second = broker.createWorker({ queues: [qb] });
+    await first.start();
+    await second.start();
+    await first.stop();
+    expect(broker.publishStats().limit).toBe(30);
+    await second.stop();
+    expect(broker.publishStats().limit).toBe(100 * 1000);
+  });
+
+  it('(shared) lifts the cap again when a worker fails to start', async () => {
+    const { broker } = makeBroker('shared');
+    const queue = uniqueName('locked');
+    // An exclusive queue of another connection: declaring or consuming it is refused (405 RESOURCE_LOCKED).
+    const other = await amqplib.connect('amqp://127.0.0.1');
+    cleanups.push(() => other.close());
+    await (await other.createChannel()).assertQueue(queue, { exclusive: true });
+    broker.registerActor('locked', () => undefined, { queueName: queue });
+    const worker = broker.createWorker({ queues: [queue] });
+    await expect(worker.start()).rejects.toThrow();
+    expect(worker.isRunning).toBe(false);
+    expect(broker.publishStats().limit).toBe(100 * 1000);
+  });
+
   it('(pooled) leaves the publishes in flight uncapped: producers and consumers have their own connections', async () => {
     const { broker } = makeBroker('pooled');
     broker.registerActor('noop', () => undefined, { queueName: uniqueName('nocap') });

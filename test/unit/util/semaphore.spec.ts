@@ -53,11 +53,26 @@ describe('Semaphore', () => {
     expect([s.inUse, s.waitingCount]).toEqual([2, 0]);
   });
 
-  it('setPermits back up after lowering restores the original capacity', () => {
+  it('setPermits: lowering while over the cap, then raising again, counts every permit once', async () => {
     const s = new Semaphore(3);
-    s.setPermits(1);
-    s.setPermits(3);
+    const order: number[] = [];
+    for (let i = 1; i <= 4; i++) take(s, order, i); // 3 held, 1 waits
+    s.setPermits(1); // 3 held, cap 1: two over
+    s.setPermits(3); // back to 3: the 3 held fill it, the waiter still waits
+    await flush();
+    expect(order).toEqual([1, 2, 3]);
+    expect([s.inUse, s.waitingCount]).toEqual([3, 1]);
+    s.release(); // a permit frees: it goes to the waiter
+    await flush();
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect([s.inUse, s.waitingCount]).toEqual([3, 0]);
+    for (let i = 0; i < 3; i++) s.release();
+    expect(s.inUse).toBe(0);
     expect([s.tryAcquire(), s.tryAcquire(), s.tryAcquire()]).toEqual([true, true, true]);
     expect(s.tryAcquire()).toBeInstanceOf(Promise);
+  });
+
+  it('setPermits rejects a count below 1', () => {
+    expect(() => new Semaphore(2).setPermits(0)).toThrow(RangeError);
   });
 });
