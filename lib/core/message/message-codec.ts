@@ -198,13 +198,13 @@ export interface MessagePublishProperties {
   priority?: number;
 }
 
+/** Shared by every message without a priority (most of them): one object less per send. */
+const PERSISTENT: MessagePublishProperties = Object.freeze({ persistent: true });
+
 /**
  * amqplib publish options matching Dramatiq: delivery_mode 2, plus priority
  * when options.broker_priority is set; Dramatiq sets no other property.
  */
-/** Shared by every message without a priority (most of them): one object less per send. */
-const PERSISTENT: MessagePublishProperties = Object.freeze({ persistent: true });
-
 export function messageProperties(msg: DramatiqMessage): MessagePublishProperties {
   const priority = msg.options.broker_priority;
   if (typeof priority !== 'number') return PERSISTENT;

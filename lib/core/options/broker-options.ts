@@ -64,8 +64,8 @@ export interface PoolOptions {
   /** strategy 'shared': most consumer channels on the shared connection. Default 100. */
   maxConsumerChannels?: number;
   /**
-   * strategy 'shared': most publishes awaiting their confirm while a worker of this broker is
-   * running. RabbitMQ's flow control throttles a whole connection: a publishing burst would
+   * strategy 'shared': most publishes in progress (written and awaiting their confirm, or
+   * waiting for a reconnect to retry) while a worker of this broker is running. RabbitMQ's flow control throttles a whole connection: a publishing burst would
    * also hold back the acks of the consumers on the shared connection. Default 200.
    */
   maxPublishesWhileConsuming?: number;

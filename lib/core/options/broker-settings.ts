@@ -14,7 +14,7 @@ export interface PoolSettings {
   readonly acquireTimeout: number;
   /** Operations one producer channel serves at once; consumer channels always serve one. */
   readonly producerSharing: number;
-  /** 'shared': publishes in flight while a worker runs (undefined: no such limit). */
+  /** 'shared': publishes in progress while a worker runs (undefined: no such limit). */
   readonly publishesWhileConsuming?: number;
 }
 

@@ -63,8 +63,8 @@ export class Publisher {
   }
 
   /**
-   * Caps the publishes awaiting their confirm below what the channels could carry (undefined:
-   * back to that). Publishes already in flight keep going; new ones wait for the cap.
+   * Caps the publishes in progress below what the channels could carry (undefined: back to
+   * that). Publishes already in progress keep going; new ones wait for the cap.
    */
   limitInFlight(limit: number | undefined): void {
     this.slots.setPermits(limit === undefined ? this.channelCapacity : Math.min(limit, this.channelCapacity));
@@ -72,11 +72,6 @@ export class Publisher {
 
   stats(): PublishStats {
     return { inFlight: this.slots.inUse, waiting: this.slots.waitingCount, limit: this.slots.permits };
-  }
-
-  /** Sends waiting for a channel or a confirm, for tests and metrics. */
-  get pending(): number {
-    return this.slots.inUse + this.slots.waitingCount;
   }
 
   /** Resolves with `result` once RabbitMQ confirmed the message (saves the caller a `.then` per send). */
