@@ -32,19 +32,28 @@ export async function buildLib(source = 'worktree', name = `${source}-${process.
     symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
     // git archive | tar: the committed lib/, its tsconfig files and package.json ("type": "module" makes
     // nodenext emit ESM), untouched by anyone's edits.
-    await run('bash', ['-c', `git -C "${root}" archive HEAD lib tsconfig.json tsconfig.build.json package.json | tar -x -C "${src}"`], { timeout: 60_000 });
+    await run(
+      'bash',
+      ['-c', `git -C "${root}" archive HEAD lib tsconfig.json tsconfig.build.json package.json | tar -x -C "${src}"`],
+      { timeout: 60_000 },
+    );
     project = join(src, 'tsconfig.build.json');
   } else if (source !== 'worktree') {
     throw new Error(`unknown lib source ${source}`);
   }
   try {
-    await run(tsc, ['-p', project, '--outDir', tmp, '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, timeout: 180_000, maxBuffer: 16 << 20 });
+    await run(tsc, ['-p', project, '--outDir', tmp, '--declaration', 'false', '--sourceMap', 'false'], {
+      cwd: root,
+      timeout: 180_000,
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     if (src) rmSync(src, { recursive: true, force: true });
     throw new Error(
       `compiling lib/ (${source}) failed — someone may be mid-edit; retry, or use --lib head (committed code) ` +
         `or --lib dist (after npm run build):\n${err.stdout ?? ''}${err.stderr ?? err.message}`,
+      { cause: err },
     );
   }
   rmSync(dest, { recursive: true, force: true });

@@ -94,10 +94,19 @@ async function main() {
       },
     );
   const publishN = (count, offset) =>
-    adapter.publishMany ? adapter.publishMany(count, config.window, offset) : sendWindowed(send, count, config.window, offset);
+    adapter.publishMany
+      ? adapter.publishMany(count, config.window, offset)
+      : sendWindowed(send, count, config.window, offset);
   const waitHandled = (target, what) => waitFor(() => handled >= target, config.timeoutMs, what);
 
-  const result = { ok: true, system: system, label: meta.system, note: meta.note, setupMs, payloadBytes: PAYLOAD_BYTES };
+  const result = {
+    ok: true,
+    system: system,
+    label: meta.system,
+    note: meta.note,
+    setupMs,
+    payloadBytes: PAYLOAD_BYTES,
+  };
   try {
     const warm = config.warmup ?? 0;
     if (warm > 0) {
@@ -176,7 +185,11 @@ async function main() {
       result.rssGrowthMB = mb(after.rss - base.rss);
       result.heapBaseMB = mb(base.heap);
       result.heapAfterGcMB = mb(after.heapUsed);
-      result.rssSlopeMBper100k = slope(tail.map((s) => s.h), tail.map((s) => mb(s.rss))) * 100_000;
+      result.rssSlopeMBper100k =
+        slope(
+          tail.map((s) => s.h),
+          tail.map((s) => mb(s.rss)),
+        ) * 100_000;
       result.samples = samples.length;
     } else {
       throw new Error(`unknown workload ${workload}`);

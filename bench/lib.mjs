@@ -12,6 +12,7 @@ export function loadLib(entry = 'root') {
   const core = entry === 'core';
   if (process.env.BENCH_LIB === 'dist') return import(core ? 'nestjs-dramatiq-broker/core' : 'nestjs-dramatiq-broker');
   const dir = process.env.BENCH_LIB_DIR;
-  if (!dir) throw new Error('BENCH_LIB_DIR is not set: run the benchmark through bench/run.mjs (or set BENCH_LIB=dist)');
+  if (!dir)
+    throw new Error('BENCH_LIB_DIR is not set: run the benchmark through bench/run.mjs (or set BENCH_LIB=dist)');
   return import(pathToFileURL(join(dir, core ? join('core', 'index.js') : 'index.js')).href);
 }

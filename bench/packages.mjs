@@ -29,7 +29,11 @@ export async function ensurePeer(name, pkg, log = () => undefined) {
   log(`installing the ${name} peer in bench/peers/${name} (its own node_modules)...`);
   try {
     const cmd = existsSync(join(dir, 'package-lock.json')) ? 'ci' : 'install';
-    await run('npm', [cmd, '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: dir, timeout: 180_000, maxBuffer: 16 << 20 });
+    await run('npm', [cmd, '--no-audit', '--no-fund', '--legacy-peer-deps'], {
+      cwd: dir,
+      timeout: 180_000,
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
     return `npm install in bench/peers/${name} failed: ${(err.stderr || err.message).split('\n').slice(-3).join(' ')}`;
   }

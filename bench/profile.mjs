@@ -20,7 +20,15 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 
-const args = { systems: ['shared', 'pooled', 'golevelup', 'raw'], workload: 'publish', n: 30_000, repeat: 3, build: true, lib: 'worktree', top: 25 };
+const args = {
+  systems: ['shared', 'pooled', 'golevelup', 'raw'],
+  workload: 'publish',
+  n: 30_000,
+  repeat: 3,
+  build: true,
+  lib: 'worktree',
+  top: 25,
+};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -94,7 +102,8 @@ function accumulate(acc, file) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n) => `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const key = (n) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const add = (m, k, dt) => m.set(k, (m.get(k) ?? 0) + dt);
   const { samples, timeDeltas } = profile;
   for (let i = 0; i < samples.length; i++) {
@@ -127,21 +136,28 @@ function summarise(acc, messages) {
   return {
     busyUsPerMsg: us(busy),
     idleUsPerMsg: us(idle),
-    byPackage: [...acc.cats.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).map(entry),
+    byPackage: [...acc.cats.entries()]
+      .filter(([k]) => k !== '(idle)')
+      .sort((a, b) => b[1] - a[1])
+      .map(entry),
     topSelf: top(acc.self),
     topInclusive: top(acc.incl).filter((e) => e.name !== '(garbage collector) :0'),
   };
 }
 
 async function main() {
-  libDir = args.build ? await buildLib(args.lib, `${args.lib}-profile-${process.pid}`) : join(here, '.lib', `${args.lib}-last`);
+  libDir = args.build
+    ? await buildLib(args.lib, `${args.lib}-profile-${process.pid}`)
+    : join(here, '.lib', `${args.lib}-last`);
   const dir = join(here, '.profiles');
   mkdirSync(dir, { recursive: true });
   const out = { workload: args.workload, n: args.n, repeat: args.repeat, loadAvg: os.loadavg(), systems: {} };
   const p = process.stdout;
   for (const system of args.systems) {
     if (system.split('@')[0] === 'golevelup') {
-      const reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq', (m) => process.stderr.write(`[profile] ${m}\n`));
+      const reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq', (m) =>
+        process.stderr.write(`[profile] ${m}\n`),
+      );
       if (reason) {
         p.write(`\n=== ${system}: skipped (${reason})\n`);
         continue;
@@ -153,7 +169,11 @@ async function main() {
       const result = await runChild(system, dir, r);
       if (!result.profile) throw new Error(`${system} run ${r + 1} failed: ${result.error ?? 'no profile written'}`);
       accumulate(acc, result.profile);
-      runs.push({ rate: result.rate, cpuUsPerMsg: result.cpuUsPerMsg, profile: result.profile.replace(`${root}/`, '') });
+      runs.push({
+        rate: result.rate,
+        cpuUsPerMsg: result.cpuUsPerMsg,
+        profile: result.profile.replace(`${root}/`, ''),
+      });
     }
     const s = summarise(acc, args.n * args.repeat);
     const med = (f) => median(runs.map((r) => r[f]));
@@ -172,7 +192,9 @@ async function main() {
   }
   if (args.build) removeLib(libDir);
   writeFileSync(join(here, 'profile-results.json'), `${JSON.stringify(out, null, 2)}\n`);
-  p.write(`\nwritten to bench/profile-results.json; profiles in bench/.profiles/ (open in Chrome DevTools > Performance)\n`);
+  p.write(
+    `\nwritten to bench/profile-results.json; profiles in bench/.profiles/ (open in Chrome DevTools > Performance)\n`,
+  );
 }
 
 main().catch((err) => {

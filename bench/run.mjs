@@ -151,7 +151,13 @@ async function redisVersion() {
   let client;
   try {
     const { Redis } = await import('ioredis');
-    client = new Redis({ ...REDIS, lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client = new Redis({
+      ...REDIS,
+      lazyConnect: true,
+      connectTimeout: 2_000,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     await client.connect();
     const text = await client.info('server');
@@ -173,17 +179,19 @@ async function checkSystems(systems, machine) {
     if (!ALL_SYSTEMS.includes(base)) reason = `unknown system (known: ${ALL_SYSTEMS.join(', ')})`;
     else if (machine.rabbitmq.startsWith('unreachable') && base !== 'bullmq') reason = `RabbitMQ ${machine.rabbitmq}`;
     else if (base === 'golevelup') reason = await ensurePeer('golevelup', '@golevelup/nestjs-rabbitmq', log);
-    else if (base === 'microservices' && !pkgVersion('@nestjs/microservices')) reason = '@nestjs/microservices is not installed (npm install)';
+    else if (base === 'microservices' && !pkgVersion('@nestjs/microservices'))
+      reason = '@nestjs/microservices is not installed (npm install)';
     else if (base === 'bullmq') {
-      if (!pkgVersion('bullmq') || !pkgVersion('@nestjs/bullmq')) reason = 'bullmq / @nestjs/bullmq are not installed (npm install)';
-      else if (machine.redis.startsWith('unreachable')) reason = `Redis on ${REDIS.host}:${REDIS.port} ${machine.redis}`;
+      if (!pkgVersion('bullmq') || !pkgVersion('@nestjs/bullmq'))
+        reason = 'bullmq / @nestjs/bullmq are not installed (npm install)';
+      else if (machine.redis.startsWith('unreachable'))
+        reason = `Redis on ${REDIS.host}:${REDIS.port} ${machine.redis}`;
     }
     if (reason) skipped.push({ system: s, reason });
     else ok.push(s);
   }
   return { ok, skipped };
 }
-
 
 // ---------------------------------------------------------------------------------------------
 /** Runs one measurement in a fresh process; never hangs past config.timeoutMs + 15 s. */
@@ -210,7 +218,13 @@ function measure(config, libMode, libDir) {
         if (!result.ok) result.stderrTail = err.slice(-1500);
         resolvePromise(result);
       } else {
-        resolvePromise({ ok: false, system: config.system, workload: config.workload, error: `child exited ${code ?? signal} without a result`, stderrTail: err.slice(-1500) });
+        resolvePromise({
+          ok: false,
+          system: config.system,
+          workload: config.workload,
+          error: `child exited ${code ?? signal} without a result`,
+          stderrTail: err.slice(-1500),
+        });
       }
     });
   });
@@ -218,7 +232,7 @@ function measure(config, libMode, libDir) {
 
 function timeoutFor(workload, spec) {
   // Generous: 60 s + the time at 300 msg/s (the slowest system seen here does ~2-3k/s).
-  const seconds = workload === 'latency' ? 60 + spec.n / spec.rate * 3 : 60 + (spec.n + (spec.warmup ?? 0)) / 300;
+  const seconds = workload === 'latency' ? 60 + (spec.n / spec.rate) * 3 : 60 + (spec.n + (spec.warmup ?? 0)) / 300;
   return Math.round(seconds * 1000);
 }
 
@@ -255,7 +269,8 @@ function summarize(runs, rounds, workloads, systems) {
         entry[f] = { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
       }
       // Ratios to raw amqplib, each within its own round, then the median over rounds.
-      const ratioFields = w === 'latency' ? ['p50', 'p99'] : w === 'memory' ? ['rssPeakMB', 'rate'] : ['rate', 'cpuUsPerMsg'];
+      const ratioFields =
+        w === 'latency' ? ['p50', 'p99'] : w === 'memory' ? ['rssPeakMB', 'rate'] : ['rate', 'cpuUsPerMsg'];
       entry.ratioToRaw = {};
       for (const f of ratioFields) {
         const perRound = [];
@@ -278,7 +293,13 @@ function targets(summary) {
   const val = (w, s, f) => summary[w]?.[s]?.[f]?.median;
   for (const s of ['shared', 'pooled']) {
     const add = (name, value, goal, pass) =>
-      out.push({ system: s, target: name, value, goal, pass: value === undefined || Number.isNaN(value) ? null : pass });
+      out.push({
+        system: s,
+        target: name,
+        value,
+        goal,
+        pass: value === undefined || Number.isNaN(value) ? null : pass,
+      });
     const p = ratio('publish', s, 'rate');
     add('publish >= 0.9x raw', p, 0.9, p >= 0.9);
     const e = ratio('e2e', s, 'rate');
@@ -300,12 +321,15 @@ function targets(summary) {
 }
 
 const fmt = (v, digits = 0) =>
-  v === undefined || v === null || Number.isNaN(v) || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  v === undefined || v === null || Number.isNaN(v) || !Number.isFinite(v)
+    ? '-'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** A Markdown table; the first `left` columns are left-aligned, the rest (numbers) right-aligned. */
 function table(headers, rows, left = 1) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
   const rule = widths.map((w, i) => (i < left ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|');
   return [line(headers), `|${rule}|`, ...rows.map(line)].join('\n');
 }
@@ -329,21 +353,50 @@ function report(results) {
       const r = (f) => e.ratioToRaw[f];
       const rr = (f) => `${fmt(r(f)?.median, 2)} [${(r(f)?.perRound ?? []).map((x) => fmt(x, 2)).join(' ')}]`;
       const fail = e.failed ? ` (${e.failed} failed)` : '';
-      if (w === 'latency') return [label(s) + fail, fmt(e.p50.median, 2), fmt(e.p99.median, 1), fmt(e.max.median, 1), rr('p50'), rr('p99')];
+      if (w === 'latency')
+        return [
+          label(s) + fail,
+          fmt(e.p50.median, 2),
+          fmt(e.p99.median, 1),
+          fmt(e.max.median, 1),
+          rr('p50'),
+          rr('p99'),
+        ];
       if (w === 'memory')
-        return [label(s) + fail, fmt(e.rssPeakMB.median, 0), fmt(e.rssGrowthMB.median, 1), fmt(e.rssSlopeMBper100k.median, 2), fmt(e.rate.median), rr('rssPeakMB'), rr('rate')];
-      return [label(s) + fail, fmt(e.rate.median), `${fmt(e.rate.min)}-${fmt(e.rate.max)}`, rr('rate'), fmt(e.cpuUsPerMsg.median, 1), rr('cpuUsPerMsg')];
+        return [
+          label(s) + fail,
+          fmt(e.rssPeakMB.median, 0),
+          fmt(e.rssGrowthMB.median, 1),
+          fmt(e.rssSlopeMBper100k.median, 2),
+          fmt(e.rate.median),
+          rr('rssPeakMB'),
+          rr('rate'),
+        ];
+      return [
+        label(s) + fail,
+        fmt(e.rate.median),
+        `${fmt(e.rate.min)}-${fmt(e.rate.max)}`,
+        rr('rate'),
+        fmt(e.cpuUsPerMsg.median, 1),
+        rr('cpuUsPerMsg'),
+      ];
     });
     if (rows.length === 0) continue;
     if (w === 'publish' || w === 'e2e') {
-      parts.push(`## ${w === 'publish' ? 'publish' : 'end-to-end'}: ${fmt(spec.n)} messages, ${COMMON.window} in flight${w === 'e2e' ? ', no-op handler, first send to last handled' : ''}`);
-      parts.push(table(['system', 'msg/s (median)', 'range', 'rate ratio to raw', 'CPU us/msg', 'CPU ratio to raw'], rows));
+      parts.push(
+        `## ${w === 'publish' ? 'publish' : 'end-to-end'}: ${fmt(spec.n)} messages, ${COMMON.window} in flight${w === 'e2e' ? ', no-op handler, first send to last handled' : ''}`,
+      );
+      parts.push(
+        table(['system', 'msg/s (median)', 'range', 'rate ratio to raw', 'CPU us/msg', 'CPU ratio to raw'], rows),
+      );
     } else if (w === 'latency') {
       parts.push(`## latency: enqueue to handler start at ${spec.rate} msg/s, ${fmt(spec.n)} messages`);
       parts.push(table(['system', 'p50 ms', 'p99 ms', 'max ms', 'p50 ratio', 'p99 ratio'], rows));
     } else {
       parts.push(`## memory: ${fmt(spec.n)} messages end-to-end; growth = RSS after the run (after gc) - RSS at 10%`);
-      parts.push(table(['system', 'peak RSS MB', 'growth MB', 'MB/100k (20-100%)', 'msg/s', 'peak ratio', 'rate ratio'], rows));
+      parts.push(
+        table(['system', 'peak RSS MB', 'growth MB', 'MB/100k (20-100%)', 'msg/s', 'peak ratio', 'rate ratio'], rows),
+      );
     }
     parts.push('');
   }
@@ -352,12 +405,21 @@ function report(results) {
     parts.push(
       table(
         ['system', 'target', 'value', 'result'],
-        results.targets.map((t) => [t.system, t.target, fmt(t.value, 2), t.pass === null ? 'n/a' : t.pass ? 'met' : 'MISSED']),
+        results.targets.map((t) => [
+          t.system,
+          t.target,
+          fmt(t.value, 2),
+          t.pass === null ? 'n/a' : t.pass ? 'met' : 'MISSED',
+        ]),
         2,
       ),
     );
     const atEqualWork = ['shared', 'pooled', 'golevelup@mandatory=true']
-      .map((s) => [s, summary.publish?.[s]?.ratioToRaw?.rate?.median, summary.publish?.[MANDATORY_BASELINE]?.ratioToRaw?.rate?.median])
+      .map((s) => [
+        s,
+        summary.publish?.[s]?.ratioToRaw?.rate?.median,
+        summary.publish?.[MANDATORY_BASELINE]?.ratioToRaw?.rate?.median,
+      ])
       .filter(([, mine, base]) => mine !== undefined && base !== undefined);
     if (atEqualWork.length) {
       parts.push(
@@ -368,7 +430,8 @@ function report(results) {
   }
   for (const s of results.skipped) parts.push(`skipped ${s.system}: ${s.reason}`);
   const failures = results.runs.filter((r) => !r.ok);
-  for (const f of failures) parts.push(`FAILED round ${f.round} ${f.workload} ${f.system}: ${String(f.error).split('\n')[0]}`);
+  for (const f of failures)
+    parts.push(`FAILED round ${f.round} ${f.workload} ${f.system}: ${String(f.error).split('\n')[0]}`);
   return parts.join('\n');
 }
 
@@ -382,7 +445,9 @@ async function main() {
   const preset = PRESETS[args.preset];
   const rounds = args.rounds ?? preset.rounds;
   const workloads = (args.workloads ?? WORKLOAD_ORDER).filter((w) => preset.workloads[w]);
-  const specs = Object.fromEntries(workloads.map((w) => [w, { ...preset.workloads[w], ...(args.n ? { n: args.n } : {}) }]));
+  const specs = Object.fromEntries(
+    workloads.map((w) => [w, { ...preset.workloads[w], ...(args.n ? { n: args.n } : {}) }]),
+  );
   const started = new Date();
   const deadline = Date.now() + (args.timeLimit ?? { smoke: 120, quick: 900, full: 4 * 3600 }[args.preset]) * 1000;
 
@@ -394,7 +459,8 @@ async function main() {
     libDir = args.build ? await buildSnapshot(args.lib, `${args.lib}-${runId}`) : join(here, '.lib', libName);
     if (!existsSync(join(libDir, 'index.js'))) throw new Error(`${libDir} is missing: run without --no-build`);
   }
-  if (args.lib === 'dist' && !existsSync(join(root, 'dist', 'esm', 'index.js'))) throw new Error('dist/ is missing: npm run build first');
+  if (args.lib === 'dist' && !existsSync(join(root, 'dist', 'esm', 'index.js')))
+    throw new Error('dist/ is missing: npm run build first');
 
   const machine = await machineInfo();
   const { ok: systems, skipped } = await checkSystems(args.systems ?? preset.systems, machine);
@@ -410,7 +476,8 @@ async function main() {
       const spec = specs[w];
       const wsystems = systems.filter((s) => !spec.systems || spec.systems.includes(s));
       // Diagnostic rows join a preset's default line-up (not an explicit --systems list) when raw runs.
-      if (!args.systems && systems.includes('raw')) wsystems.push(...(spec.diagnostics ?? []).filter((d) => systems.includes(d.split('@')[0])));
+      if (!args.systems && systems.includes('raw'))
+        wsystems.push(...(spec.diagnostics ?? []).filter((d) => systems.includes(d.split('@')[0])));
       // Alternate the order within each round (rotation), so no system always runs first or last.
       const k = wsystems.length;
       const order = wsystems.map((_, i) => wsystems[(i + round - 1) % k]);
@@ -423,7 +490,7 @@ async function main() {
         const config = {
           system,
           workload: w,
-          queue: `nbench.${runId}.${system.replace(/[^a-zA-Z0-9_.-]/g, "_")}.${w}.r${round}`,
+          queue: `nbench.${runId}.${system.replace(/[^a-zA-Z0-9_.-]/g, '_')}.${w}.r${round}`,
           ...COMMON,
           n: spec.n,
           warmup: spec.warmup,
@@ -439,7 +506,9 @@ async function main() {
         const key = METRICS[w].key;
         log(
           `round ${round}/${rounds} ${w.padEnd(7)} ${system.padEnd(13)} ` +
-            (result.ok ? `${key} ${fmt(result[key], key === 'rate' ? 0 : 2)} ${METRICS[w].unit}` : `FAILED: ${String(result.error).split('\n')[0]}`) +
+            (result.ok
+              ? `${key} ${fmt(result[key], key === 'rate' ? 0 : 2)} ${METRICS[w].unit}`
+              : `FAILED: ${String(result.error).split('\n')[0]}`) +
             ` (${result.wallSeconds.toFixed(1)} s)`,
         );
       }
@@ -457,7 +526,12 @@ async function main() {
       payloadBytes: PAYLOAD_BYTES,
       machine,
       lib: { mode: args.lib, ...(await gitInfo()) },
-      peers: { golevelup: pkgVersion('@golevelup/nestjs-rabbitmq', join(here, 'peers', 'golevelup')), microservices: pkgVersion('@nestjs/microservices'), bullmq: pkgVersion('bullmq'), nestjsBullmq: pkgVersion('@nestjs/bullmq') },
+      peers: {
+        golevelup: pkgVersion('@golevelup/nestjs-rabbitmq', join(here, 'peers', 'golevelup')),
+        microservices: pkgVersion('@nestjs/microservices'),
+        bullmq: pkgVersion('bullmq'),
+        nestjsBullmq: pkgVersion('@nestjs/bullmq'),
+      },
       started: started.toISOString(),
       finished: new Date().toISOString(),
       durationSeconds: (Date.now() - started.getTime()) / 1000,
@@ -483,7 +557,9 @@ async function main() {
   const out = resolve(args.out ?? join(here, args.preset === 'smoke' ? 'results.smoke.json' : 'results.json'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${report(results)}\n\nresults written to ${out} (${results.meta.durationSeconds.toFixed(0)} s)\n`);
+  process.stdout.write(
+    `${report(results)}\n\nresults written to ${out} (${results.meta.durationSeconds.toFixed(0)} s)\n`,
+  );
   return 0;
 }
 

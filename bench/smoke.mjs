@@ -15,9 +15,13 @@ const out = join(here, 'results.smoke.json');
 const LIMIT_MS = 120_000; // the run itself takes ~15-25 s; this only guards against a hang
 
 rmSync(out, { force: true });
-const child = spawn(process.execPath, [join(here, 'run.mjs'), '--preset', 'smoke', '--out', out, ...process.argv.slice(2)], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [join(here, 'run.mjs'), '--preset', 'smoke', '--out', out, ...process.argv.slice(2)],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
 const timer = setTimeout(() => {
   process.stderr.write(`bench smoke: no result after ${LIMIT_MS / 1000} s; stopping the run\n`);
   child.kill('SIGKILL');
@@ -54,6 +58,8 @@ child.on('close', (code, signal) => {
     process.stderr.write('bench smoke FAILED\n');
     process.exit(1);
   }
-  process.stdout.write(`bench smoke OK: ${results.runs.length} measurements completed in ${Math.round(results.meta.durationSeconds)} s, results in ${out}\n`);
+  process.stdout.write(
+    `bench smoke OK: ${results.runs.length} measurements completed in ${Math.round(results.meta.durationSeconds)} s, results in ${out}\n`,
+  );
   process.exit(0);
 });

@@ -19,7 +19,10 @@ const brokerProvider: Provider = {
   useFactory: (options: BrokerModuleOptions) => {
     const { worker, ...brokerOptions } = options;
     if (worker !== undefined && worker !== false) resolveWorkerSettings(worker);
-    return new DramatiqBroker({ ...brokerOptions, logger: options.logger ?? new Logger('DramatiqBroker') }, MODULE_ONLY_OPTION_KEYS);
+    return new DramatiqBroker(
+      { ...brokerOptions, logger: options.logger ?? new Logger('DramatiqBroker') },
+      MODULE_ONLY_OPTION_KEYS,
+    );
   },
   inject: [BROKER_MODULE_OPTIONS],
 };
@@ -36,7 +39,11 @@ export class BrokerModule {
     return BrokerModule.assemble(isGlobal, BrokerModule.asyncOptionProviders(options), imports);
   }
 
-  private static assemble(isGlobal: boolean, optionProviders: Provider[], imports: DynamicModule['imports']): DynamicModule {
+  private static assemble(
+    isGlobal: boolean,
+    optionProviders: Provider[],
+    imports: DynamicModule['imports'],
+  ): DynamicModule {
     return {
       module: BrokerModule,
       global: isGlobal,

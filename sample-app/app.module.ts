@@ -1,7 +1,13 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { BrokerModule, type BrokerModuleOptions, CurrentMessage, defaultMiddleware, MessageLogging } from 'nestjs-dramatiq-broker';
+import {
+  BrokerModule,
+  type BrokerModuleOptions,
+  CurrentMessage,
+  defaultMiddleware,
+  MessageLogging,
+} from 'nestjs-dramatiq-broker';
 import { BrokerHealthModule } from 'nestjs-dramatiq-broker/health';
 import { BrokerErrorFilter } from './broker-error.filter.js';
 import { HealthController } from './health/health.controller.js';
@@ -24,7 +30,11 @@ export function brokerOptions(config: ConfigType<typeof sampleConfig>): BrokerMo
     // Dramatiq's default middleware with fast retries (0.5 s, 1 s, 2 s, ... capped at 5 s;
     // each jittered into [half, full]) so they are easy to watch, plus a log line per message,
     // plus CurrentMessage (opt-in): the actors read their message and abort signal.
-    middleware: [...defaultMiddleware({ retries: { minBackoff: 500, maxBackoff: 5_000 } }), new CurrentMessage(), new MessageLogging()],
+    middleware: [
+      ...defaultMiddleware({ retries: { minBackoff: 500, maxBackoff: 5_000 } }),
+      new CurrentMessage(),
+      new MessageLogging(),
+    ],
     // ROLE=api only sends; ROLE=all and ROLE=worker consume the actors' queue.
     worker: config.role === 'api' ? false : { concurrency: config.concurrency, shutdownTimeout: 10_000 },
   };
@@ -41,7 +51,10 @@ export function brokerOptions(config: ConfigType<typeof sampleConfig>): BrokerMo
   providers: [
     TasksService,
     ShutdownLogger,
-    { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
     { provide: APP_FILTER, useClass: BrokerErrorFilter },
   ],
 })

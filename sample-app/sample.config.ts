@@ -34,10 +34,12 @@ export function parseSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   };
 
   const strategy = read('BROKER_STRATEGY') ?? DEFAULTS.strategy;
-  if (strategy !== 'shared' && strategy !== 'pooled') problems.push(`BROKER_STRATEGY must be "shared" or "pooled" (got "${strategy}")`);
+  if (strategy !== 'shared' && strategy !== 'pooled')
+    problems.push(`BROKER_STRATEGY must be "shared" or "pooled" (got "${strategy}")`);
 
   const role = read('ROLE') ?? DEFAULTS.role;
-  if (role !== 'all' && role !== 'api' && role !== 'worker') problems.push(`ROLE must be "all", "api" or "worker" (got "${role}")`);
+  if (role !== 'all' && role !== 'api' && role !== 'worker')
+    problems.push(`ROLE must be "all", "api" or "worker" (got "${role}")`);
 
   const concurrencyText = read('WORKER_CONCURRENCY');
   const concurrency = concurrencyText === undefined ? DEFAULTS.concurrency : Number(concurrencyText);

@@ -23,6 +23,8 @@ export class ShutdownLogger implements BeforeApplicationShutdown, OnApplicationS
   }
 
   onApplicationShutdown(): void {
-    this.logger.log(`${this.config.role === 'api' ? 'Stopped' : 'Worker stopped'} after ${Date.now() - this.startedAt} ms; closing the RabbitMQ connection`);
+    this.logger.log(
+      `${this.config.role === 'api' ? 'Stopped' : 'Worker stopped'} after ${Date.now() - this.startedAt} ms; closing the RabbitMQ connection`,
+    );
   }
 }

@@ -41,7 +41,8 @@ const child = spawn(process.execPath, [jestBin, '--runInBand', ...testPaths], {
     RELIABILITY: '1',
     RELIABILITY_SCALE: scale,
     RELIABILITY_RESULTS_DIR: resultsDir,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --disable-warning=ExperimentalWarning`.trim(),
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --disable-warning=ExperimentalWarning`.trim(),
   },
 });
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
@@ -53,7 +54,8 @@ const figures = fs
   .sort()
   .map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8')));
 
-const cell = (v) => (v === undefined || v === null ? '-' : typeof v === 'number' ? String(Math.round(v * 10) / 10) : String(v));
+const cell = (v) =>
+  v === undefined || v === null ? '-' : typeof v === 'number' ? String(Math.round(v * 10) / 10) : String(v);
 const rows = figures.map((f) => [
   f.scenario,
   f.variant,
@@ -70,7 +72,22 @@ const rows = figures.map((f) => [
   f.rssBeforeMb === undefined ? '-' : `${cell(f.rssBeforeMb)} -> ${cell(f.rssAfterMb)}`,
   f.durationMs === undefined ? '-' : cell(f.durationMs / 1000),
 ]);
-const header = ['scenario', 'variant', 'sent', 'confirmed', 'processed', 'lost', 'dup', 'resent', 'pending', 'unhandled', 'faults', 'recovery max/median ms', 'RSS MB before->after', 'run s'];
+const header = [
+  'scenario',
+  'variant',
+  'sent',
+  'confirmed',
+  'processed',
+  'lost',
+  'dup',
+  'resent',
+  'pending',
+  'unhandled',
+  'faults',
+  'recovery max/median ms',
+  'RSS MB before->after',
+  'run s',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 console.log('');
@@ -80,7 +97,27 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 for (const f of figures) {
   const extra = Object.entries(f)
-    .filter(([k]) => ['notes', 'detectMs', 'detectIntervals', 'stalledPublishRejectedAfterMs', 'healthUpAfterClearMs', 'alarmSendsSlowestMs', 'exitAfterSigtermMs', 'abandonedByA', 'deadLettered', 'storedDespiteRejection', 'outcomes', 'connectedAfter', 'consumerBackAfterStartAppMs', 'leaks', 'namedTheOption', 'cases', 'rssPeakMb'].includes(k))
+    .filter(([k]) =>
+      [
+        'notes',
+        'detectMs',
+        'detectIntervals',
+        'stalledPublishRejectedAfterMs',
+        'healthUpAfterClearMs',
+        'alarmSendsSlowestMs',
+        'exitAfterSigtermMs',
+        'abandonedByA',
+        'deadLettered',
+        'storedDespiteRejection',
+        'outcomes',
+        'connectedAfter',
+        'consumerBackAfterStartAppMs',
+        'leaks',
+        'namedTheOption',
+        'cases',
+        'rssPeakMb',
+      ].includes(k),
+    )
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
     .join('; ');
   if (extra) console.log(`  ${f.scenario}/${f.variant}: ${extra}`);

@@ -30,7 +30,11 @@ export async function create({ queue, prefetch, consume, onMessage }) {
     Controller()(BenchController);
     class BenchModule {}
     Module({ controllers: [BenchController] })(BenchModule);
-    server = await NestFactory.createMicroservice(BenchModule, { transport: Transport.RMQ, options: serverOptions, logger: false });
+    server = await NestFactory.createMicroservice(BenchModule, {
+      transport: Transport.RMQ,
+      options: serverOptions,
+      logger: false,
+    });
     await server.listen();
   }
   Logger.overrideLogger(false); // the standalone client logs through Nest's static Logger

@@ -16,9 +16,11 @@ function brokerOptionsFrom(variantOptions) {
   const { middleware, concurrency: _worker, ...rest } = variantOptions;
   if (middleware === undefined) return rest;
   if (middleware === 'none') return { ...rest, middleware: [] };
-  if (middleware === 'with-CurrentMessage') return { ...rest, middleware: [...defaultMiddleware(), new CurrentMessage()] };
+  if (middleware === 'with-CurrentMessage')
+    return { ...rest, middleware: [...defaultMiddleware(), new CurrentMessage()] };
   const m = /^without-(.+)$/.exec(String(middleware));
-  if (!m) throw new Error(`middleware variant must be none, with-CurrentMessage or without-Name1/Name2; got ${middleware}`);
+  if (!m)
+    throw new Error(`middleware variant must be none, with-CurrentMessage or without-Name1/Name2; got ${middleware}`);
   const drop = new Set(m[1].split('/'));
   return { ...rest, middleware: defaultMiddleware().filter((mw) => !drop.has(mw.name)) };
 }

@@ -7,7 +7,9 @@ export function info({ variantOptions = {} }) {
   return {
     system: 'raw amqplib',
     note:
-      (variantOptions.mode === 'window' ? 'ConfirmChannel, per-message confirm callbacks, sliding window' : 'ConfirmChannel, waitForConfirms every 1000') +
+      (variantOptions.mode === 'window'
+        ? 'ConfirmChannel, per-message confirm callbacks, sliding window'
+        : 'ConfirmChannel, waitForConfirms every 1000') +
       (variantOptions.mandatory ? '; mandatory flag on every publish (as ours)' : ''),
   };
 }
@@ -34,7 +36,11 @@ export async function create({ queue, prefetch, consume, onMessage, variantOptio
     );
   }
   // Diagnostic variant raw@mandatory=true: what the mandatory flag alone costs the broker.
-  const props = { persistent: true, contentType: 'application/json', ...(variantOptions.mandatory ? { mandatory: true } : {}) };
+  const props = {
+    persistent: true,
+    contentType: 'application/json',
+    ...(variantOptions.mandatory ? { mandatory: true } : {}),
+  };
   // Returns a promise only when the socket buffer is full (back-pressure).
   const write = (payload, cb) =>
     pub.publish('', queue, Buffer.from(JSON.stringify(payload)), props, cb)
@@ -43,7 +49,7 @@ export async function create({ queue, prefetch, consume, onMessage, variantOptio
 
   /** The natural batching of raw amqplib: publish `batch` messages, then waitForConfirms. */
   async function publishMany(count, _window, offset = 0, batch = 1000) {
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const n = Math.min(batch, count - done);
       for (let k = 0; k < n; k++) {
         const full = write(makePayload(offset + done + k));

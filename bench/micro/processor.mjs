@@ -55,7 +55,11 @@ let seen = 0;
 const actor = new ActorDefinition('bench_actor', 'bench', {}, (payload) => {
   seen += payload.i;
 });
-const message = createMessage({ queueName: 'bench', actorName: 'bench_actor', args: [{ t: 1, i: 1, pad: 'x'.repeat(980) }] });
+const message = createMessage({
+  queueName: 'bench',
+  actorName: 'bench_actor',
+  args: [{ t: 1, i: 1, pad: 'x'.repeat(980) }],
+});
 
 // The worker's shutdown signal, as QueueConsumer passes it (never aborted here).
 const worker = new AbortController();
@@ -107,9 +111,18 @@ async function measure(label, stack) {
 }
 
 if (values.variant === undefined) {
-  console.log(`lib: ${libDir}\n${N.toLocaleString('en-US')} messages x ${ROUNDS} rounds, ${INFLIGHT} in flight, node ${process.version}`);
+  console.log(
+    `lib: ${libDir}\n${N.toLocaleString('en-US')} messages x ${ROUNDS} rounds, ${INFLIGHT} in flight, node ${process.version}`,
+  );
   for (const variant of ['default', 'with-current-message']) {
-    const args = [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2), '--variant', variant];
+    const args = [
+      ...process.execArgv,
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+      '--variant',
+      variant,
+    ];
     process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8' }));
   }
 } else if (values.variant === 'default') {

@@ -26,9 +26,14 @@ export class TaskQueue {
   }
 
   /** Like send, with kwargs, a delay (ms) and wire options (broker_priority, on_success, ...). */
-  sendWithOptions<T, K extends MethodNames<T>>(target: Type<T>, method: K, options: TypedSendOptions<ArgsOf<T, K>>): Promise<DramatiqMessage> {
+  sendWithOptions<T, K extends MethodNames<T>>(
+    target: Type<T>,
+    method: K,
+    options: TypedSendOptions<ArgsOf<T, K>>,
+  ): Promise<DramatiqMessage> {
     const fn = (target.prototype as Record<string, unknown>)[method];
-    const actorOptions = typeof fn === 'function' ? (Reflect.getMetadata(ACTOR_METADATA, fn) as ActorOptions | undefined) : undefined;
+    const actorOptions =
+      typeof fn === 'function' ? (Reflect.getMetadata(ACTOR_METADATA, fn) as ActorOptions | undefined) : undefined;
     if (!actorOptions) {
       throw new TypeError(`${target.name}.${method} is not an @Actor() method.`);
     }

@@ -60,7 +60,13 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     this.holder = createConnectionHolder(this.settings);
     this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
     const { producers, producerSharing } = this.settings.pools;
-    this.publisher = new Publisher(this.holder, this.declarer, this.messaging, this.logger, producers * producerSharing);
+    this.publisher = new Publisher(
+      this.holder,
+      this.declarer,
+      this.messaging,
+      this.logger,
+      producers * producerSharing,
+    );
     this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
@@ -137,7 +143,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     meta: { origin?: string; parameterSource?: (...args: any[]) => unknown } = {},
   ): ActorDefinition {
     // As the Python original: actors left on queue "default" move to defaultQueueName.
-    const queueName = options.queueName === undefined || options.queueName === 'default' ? this.defaultQueueName : options.queueName;
+    const queueName =
+      options.queueName === undefined || options.queueName === 'default' ? this.defaultQueueName : options.queueName;
     const actor = new ActorDefinition(name, queueName, options, handler, meta.parameterSource);
     this.actors.register(actor, meta.origin);
     return actor;

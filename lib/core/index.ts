@@ -1,5 +1,12 @@
 export { DramatiqBroker, type DramatiqBrokerOptions, type SendOptions } from './broker.js';
-export type { BrokerOptions, ConnectionOptions, ConnectionRetryOptions, ConnectionStrategy, PoolOptions, TlsOptions } from './options/broker-options.js';
+export type {
+  BrokerOptions,
+  ConnectionOptions,
+  ConnectionRetryOptions,
+  ConnectionStrategy,
+  PoolOptions,
+  TlsOptions,
+} from './options/broker-options.js';
 export type { MessagingOptions } from './options/messaging-options.js';
 export type { BrokerSettings } from './options/broker-settings.js';
 export type { MessagingSettings } from './options/messaging-settings.js';

@@ -48,7 +48,9 @@ export class QueueAdmin {
     const q = await this.prepare(queueName);
     const count = () =>
       this.withChannel(async (ch) => {
-        const [main, delayed, dead] = await Promise.all([q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)));
+        const [main, delayed, dead] = await Promise.all(
+          [q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)),
+        );
         return { ready: main.messageCount, delayed: delayed.messageCount, dead: dead.messageCount };
       });
     try {

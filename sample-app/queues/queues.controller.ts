@@ -5,7 +5,9 @@ import { DramatiqBroker, NAME_PATTERN, type QueueMessageCounts } from 'nestjs-dr
 class QueueNamePipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!NAME_PATTERN.test(value) || value.length > 252) {
-      throw new BadRequestException(`Invalid queue name: it must match ${NAME_PATTERN.source} (at most 252 characters).`);
+      throw new BadRequestException(
+        `Invalid queue name: it must match ${NAME_PATTERN.source} (at most 252 characters).`,
+      );
     }
     return value;
   }

@@ -13,7 +13,9 @@ export class BrokerUpGuard implements CanActivate {
   canActivate(): boolean {
     const health = this.broker.health();
     if (health.status === 'down') {
-      throw new ServiceUnavailableException(`RabbitMQ is unreachable, so the task was not sent; retry later. (${health.reason ?? 'connection down'})`);
+      throw new ServiceUnavailableException(
+        `RabbitMQ is unreachable, so the task was not sent; retry later. (${health.reason ?? 'connection down'})`,
+      );
     }
     return true;
   }

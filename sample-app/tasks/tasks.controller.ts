@@ -50,34 +50,48 @@ export class TasksController {
   @HttpCode(HttpStatus.ACCEPTED)
   async report(@Body() dto: ReportTaskDto): Promise<TaskAccepted> {
     const delayMs = dto.delayMs ?? 5_000;
-    const message = await this.tasks.sendWithOptions(TasksService, 'generateReport', { args: [dto.reportId], delay: delayMs });
+    const message = await this.tasks.sendWithOptions(TasksService, 'generateReport', {
+      args: [dto.reportId],
+      delay: delayMs,
+    });
     return accepted(message, delayMs);
   }
 
   @Post('flaky')
   @HttpCode(HttpStatus.ACCEPTED)
   async flaky(@Body() dto: FlakyTaskDto): Promise<TaskAccepted> {
-    const message = await this.tasks.sendWithOptions(TasksService, 'syncInventory', { args: [dto.sku, dto.failTimes ?? 2], delay: dto.delayMs });
+    const message = await this.tasks.sendWithOptions(TasksService, 'syncInventory', {
+      args: [dto.sku, dto.failTimes ?? 2],
+      delay: dto.delayMs,
+    });
     return accepted(message, dto.delayMs);
   }
 
   @Post('failing')
   @HttpCode(HttpStatus.ACCEPTED)
   async failing(@Body() dto: FailingTaskDto): Promise<TaskAccepted> {
-    const message = await this.tasks.sendWithOptions(TasksService, 'chargeCard', { args: [dto.orderId], delay: dto.delayMs });
+    const message = await this.tasks.sendWithOptions(TasksService, 'chargeCard', {
+      args: [dto.orderId],
+      delay: dto.delayMs,
+    });
     return accepted(message, dto.delayMs);
   }
 
   @Post('slow')
   @HttpCode(HttpStatus.ACCEPTED)
   async slow(@Body() dto: SlowTaskDto): Promise<TaskAccepted> {
-    const message = await this.tasks.sendWithOptions(TasksService, 'exportData', { args: [dto.workMs], delay: dto.delayMs });
+    const message = await this.tasks.sendWithOptions(TasksService, 'exportData', {
+      args: [dto.workMs],
+      delay: dto.delayMs,
+    });
     return accepted(message, dto.delayMs);
   }
 
   /** Declared last, so it only sees kinds the routes above do not handle. */
   @Post(':kind')
   unknown(@Param('kind') kind: string): never {
-    throw new NotFoundException(`Unknown task kind ${JSON.stringify(kind.slice(0, 40))}. Known kinds: ${TASK_KINDS.join(', ')}.`);
+    throw new NotFoundException(
+      `Unknown task kind ${JSON.stringify(kind.slice(0, 40))}. Known kinds: ${TASK_KINDS.join(', ')}.`,
+    );
   }
 }

@@ -46,7 +46,9 @@ export class TasksService {
   async syncInventory(sku: string, failTimes = 2): Promise<void> {
     const retries = Number(CurrentMessage.get()?.options.retries ?? 0);
     if (retries < failTimes) {
-      throw new Error(`inventory service unavailable for "${sku}" (attempt ${retries + 1}; this task succeeds on attempt ${failTimes + 1})`);
+      throw new Error(
+        `inventory service unavailable for "${sku}" (attempt ${retries + 1}; this task succeeds on attempt ${failTimes + 1})`,
+      );
     }
     this.logger.log(`Inventory of "${sku}" synced on attempt ${retries + 1}`);
   }

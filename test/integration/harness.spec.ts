@@ -11,7 +11,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PrivateRabbitNode } from '../support/private-rabbit-node.js';
-import { deleteQueue, listConnections, listQueues, parseListConnections, parseListQueues, waitForConnections } from '../support/rabbitmqctl.js';
+import {
+  deleteQueue,
+  listConnections,
+  listQueues,
+  parseListConnections,
+  parseListQueues,
+  waitForConnections,
+} from '../support/rabbitmqctl.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeTlsMaterial, type TlsMaterial } from '../support/tls-material.js';
 import { waitFor, withTimeout } from '../support/wait.js';
@@ -113,7 +120,14 @@ describe('rabbitmqctl helpers against the main node', () => {
       expect(typeof mine.peerPort).toBe('number');
 
       const q = (await listQueues()).find((x) => x.name === queue);
-      expect(q).toEqual({ name: queue, durable: true, autoDelete: false, arguments: { 'x-max-priority': 10, 'x-queue-type': 'classic' }, messages: 1, type: 'classic' });
+      expect(q).toEqual({
+        name: queue,
+        durable: true,
+        autoDelete: false,
+        arguments: { 'x-max-priority': 10, 'x-queue-type': 'classic' },
+        messages: 1,
+        type: 'classic',
+      });
 
       await closeQuietly(c);
       expect(await deleteQueue(queue)).toBe(true);
@@ -134,7 +148,12 @@ describe('PrivateRabbitNode with TLS (verify_peer, fail_if_no_peer_cert)', () =>
     const t0 = Date.now();
     tls = await makeTlsMaterial(path.join(tmp, 'tls'));
     const tlsMs = Date.now() - t0;
-    node = await PrivateRabbitNode.start({ name: 'ndb-harness', port: AMQP_PORT, distPort: DIST_PORT, tls: { port: TLS_PORT, certs: tls } });
+    node = await PrivateRabbitNode.start({
+      name: 'ndb-harness',
+      port: AMQP_PORT,
+      distPort: DIST_PORT,
+      tls: { port: TLS_PORT, certs: tls },
+    });
     // Timings for the record (see the comment in private-rabbit-node.ts).
     process.stderr.write(`[harness] TLS material ${tlsMs} ms, private node start ${node.timings.startMs} ms\n`);
   }, LONG);
@@ -160,7 +179,11 @@ describe('PrivateRabbitNode with TLS (verify_peer, fail_if_no_peer_cert)', () =>
         clientProperties: { connection_name: 'harness-tls' },
       });
       const conns = await waitForConnections((cs) => cs.some((x) => x.connectionName === 'harness-tls'), node);
-      expect(conns.find((x) => x.connectionName === 'harness-tls')).toMatchObject({ ssl: true, user: 'guest', port: TLS_PORT });
+      expect(conns.find((x) => x.connectionName === 'harness-tls')).toMatchObject({
+        ssl: true,
+        user: 'guest',
+        port: TLS_PORT,
+      });
       await closeQuietly(c);
     },
     LONG,
@@ -201,7 +224,12 @@ describe('PrivateRabbitNode with TLS (verify_peer, fail_if_no_peer_cert)', () =>
   it(
     'is rejected by a client that trusts another CA, and rejects a client certificate from another CA',
     async () => {
-      const wrongCa = await connect(node!.amqpsUrl, { ca: tls.otherCa, cert: tls.clientCert, key: tls.clientKey, servername: 'localhost' }).then(
+      const wrongCa = await connect(node!.amqpsUrl, {
+        ca: tls.otherCa,
+        cert: tls.clientCert,
+        key: tls.clientKey,
+        servername: 'localhost',
+      }).then(
         () => undefined,
         (e: NodeJS.ErrnoException) => e,
       );
@@ -217,7 +245,9 @@ describe('PrivateRabbitNode with TLS (verify_peer, fail_if_no_peer_cert)', () =>
         (e: Error) => e,
       );
       expect(wrongClient).toBeDefined();
-      process.stderr.write(`[harness] wrong CA -> ${wrongCa?.code} ${wrongCa?.message}; client cert from another CA -> ${wrongClient!.message}\n`);
+      process.stderr.write(
+        `[harness] wrong CA -> ${wrongCa?.code} ${wrongCa?.message}; client cert from another CA -> ${wrongClient!.message}\n`,
+      );
       expect(wrongClient!.message).toMatch(/unknown ca|socket closed|ECONNRESET/i);
     },
     LONG,
@@ -265,7 +295,9 @@ describe('PrivateRabbitNode with TLS (verify_peer, fail_if_no_peer_cert)', () =>
       const c2 = await connect(node!.amqpUrl);
       const closed2 = nextClose(c2);
       await node!.stopApp();
-      expect((await withTimeout(closed2, 10_000, "'close' after stop_app"))?.message).toMatch(/CONNECTION_FORCED|shutdown/i);
+      expect((await withTimeout(closed2, 10_000, "'close' after stop_app"))?.message).toMatch(
+        /CONNECTION_FORCED|shutdown/i,
+      );
       await expect(connect(node!.amqpUrl)).rejects.toThrow(/ECONNREFUSED/);
       await node!.startApp();
       await closeQuietly(await connect(node!.amqpUrl));
@@ -309,7 +341,8 @@ describe('TcpProxy in front of the main node', () => {
       const c = await connect(proxy!.amqpUrl());
       const closed = nextClose(c);
       proxy!.reset();
-      const err = (await withTimeout(closed, 10_000, "amqplib 'close' after reset()")) as NodeJS.ErrnoException | undefined;
+      const err = (await withTimeout(closed, 10_000, "amqplib 'close' after reset()")) as
+        NodeJS.ErrnoException | undefined;
       expect(err?.code ?? err?.message).toMatch(/ECONNRESET/);
     },
     LONG,
@@ -398,7 +431,10 @@ describe('TcpProxy against a local echo server (no broker)', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     proxy.setLatency(0);
-    await waitFor(() => received().length === expected.join('').length, { timeoutMs: 5_000, message: 'echo of 50 chunks' });
+    await waitFor(() => received().length === expected.join('').length, {
+      timeoutMs: 5_000,
+      message: 'echo of 50 chunks',
+    });
     expect(received()).toBe(expected.join(''));
     sock.destroy();
   });

@@ -179,7 +179,7 @@ describe('topology on the real RabbitMQ vs Dramatiq 2.2.0', () => {
     expect(isInequivalentArgError(event)).toBe(true);
   });
 
-  it('switching layout (DefaultDramatiqTopology over Dramatiq\'s q.DQ) is also an inequivalent arg', async () => {
+  it("switching layout (DefaultDramatiqTopology over Dramatiq's q.DQ) is also an inequivalent arg", async () => {
     const decl = new DefaultDramatiqTopology().delayQueue(defaultBase);
     const { rejection } = await declareExpectingError(decl);
     expect((rejection as Error).message).toContain("inequivalent arg 'x-dead-letter-routing-key'");
@@ -189,7 +189,12 @@ describe('topology on the real RabbitMQ vs Dramatiq 2.2.0', () => {
   it('other 406s (x-max-priority on a quorum queue) are not mistaken for it', async () => {
     const decl: QueueDeclaration = {
       name: `${unique}_bad_quorum`,
-      options: { durable: true, autoDelete: false, exclusive: false, arguments: { 'x-queue-type': 'quorum', 'x-max-priority': 5 } },
+      options: {
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+        arguments: { 'x-queue-type': 'quorum', 'x-max-priority': 5 },
+      },
     };
     const { rejection } = await declareExpectingError(decl);
     created.delete(decl.name); // never created

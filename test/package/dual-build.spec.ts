@@ -15,14 +15,22 @@ describe('dual ESM / CommonJS build', () => {
     expect(build.code).toBe(0);
     const esm = await run(
       'node',
-      ['--input-type=module', '-e', "import * as m from 'nestjs-dramatiq-broker'; import * as h from 'nestjs-dramatiq-broker/health'; import * as t from 'nestjs-dramatiq-broker/testing'; console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))"],
+      [
+        '--input-type=module',
+        '-e',
+        "import * as m from 'nestjs-dramatiq-broker'; import * as h from 'nestjs-dramatiq-broker/health'; import * as t from 'nestjs-dramatiq-broker/testing'; console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))",
+      ],
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(esm.stderr).toBe('');
     expect(esm.stdout.trim()).toBe('function,function,function,function,function,function');
     const cjs = await run(
       'node',
-      ['--input-type=commonjs', '-e', "const m = require('nestjs-dramatiq-broker'); const h = require('nestjs-dramatiq-broker/health'); const t = require('nestjs-dramatiq-broker/testing'); console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))"],
+      [
+        '--input-type=commonjs',
+        '-e',
+        "const m = require('nestjs-dramatiq-broker'); const h = require('nestjs-dramatiq-broker/health'); const t = require('nestjs-dramatiq-broker/testing'); console.log([typeof m.BrokerModule, typeof m.Actor, typeof m.TaskQueue, typeof m.DramatiqBroker, typeof h.BrokerHealthIndicator, typeof t.ensureConsumerConnection].join(','))",
+      ],
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(cjs.stdout.trim()).toBe('function,function,function,function,function,function');
@@ -30,7 +38,11 @@ describe('dual ESM / CommonJS build', () => {
     // The core entry is framework-free: it must not pull NestJS in, either way.
     const coreCjs = await run(
       'node',
-      ['--input-type=commonjs', '-e', "const c = require('nestjs-dramatiq-broker/core'); const nest = Object.keys(require.cache).filter((f) => f.includes('@nestjs')); console.log(typeof c.DramatiqBroker, typeof c.BrokerModule, nest.length)"],
+      [
+        '--input-type=commonjs',
+        '-e',
+        "const c = require('nestjs-dramatiq-broker/core'); const nest = Object.keys(require.cache).filter((f) => f.includes('@nestjs')); console.log(typeof c.DramatiqBroker, typeof c.BrokerModule, nest.length)",
+      ],
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(coreCjs.stdout.trim()).toBe('function undefined 0');

@@ -52,7 +52,11 @@ const CASES: Array<[string, Options, string]> = [
   ['negative acquireTimeout', { strategy: 'pooled', acquireTimeout: -1 }, 'acquireTimeout'],
   ['shared-only option on pooled', { strategy: 'pooled', maxConsumerChannels: 10 }, 'maxConsumerChannels'],
   ['pooled-only option on shared', { strategy: 'shared', maxProducerConnections: 10 }, 'maxProducerConnections'],
-  ['channel pools above channel_max', { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 }, 'maxConsumerChannels'],
+  [
+    'channel pools above channel_max',
+    { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 },
+    'maxConsumerChannels',
+  ],
   ['unknown queueType', { strategy: 'shared', queueType: 'stream' }, 'queueType'],
   ['maxPriority out of range', { strategy: 'shared', maxPriority: 300 }, 'maxPriority'],
   ['maxPriority with quorum queues', { strategy: 'shared', queueType: 'quorum', maxPriority: 5 }, 'maxPriority'],
@@ -69,10 +73,22 @@ const CASES: Array<[string, Options, string]> = [
   ['TLS options with an amqp:// URL', { strategy: 'shared', url: 'amqp://h:5672', tls: { ca: 'x' } }, 'tls'],
   ['TLS CA file missing', { strategy: 'shared', url: 'amqps://h:5671', tls: { caFile: missing } }, 'tls.caFile'],
   ['TLS CA file is a directory', { strategy: 'shared', url: 'amqps://h:5671', tls: { caFile: '/tmp' } }, 'tls.caFile'],
-  ['TLS cert file missing', { strategy: 'shared', url: 'amqps://h:5671', tls: { certFile: missing, keyFile: missing } }, 'tls.certFile'],
-  ['TLS key file missing', { strategy: 'shared', url: 'amqps://h:5671', tls: { cert: 'PEM', keyFile: missing } }, 'tls.keyFile'],
+  [
+    'TLS cert file missing',
+    { strategy: 'shared', url: 'amqps://h:5671', tls: { certFile: missing, keyFile: missing } },
+    'tls.certFile',
+  ],
+  [
+    'TLS key file missing',
+    { strategy: 'shared', url: 'amqps://h:5671', tls: { cert: 'PEM', keyFile: missing } },
+    'tls.keyFile',
+  ],
   ['TLS cert without key', { strategy: 'shared', url: 'amqps://h:5671', tls: { cert: 'PEM' } }, 'tls.key'],
-  ['TLS rejectUnauthorized as a string', { strategy: 'shared', url: 'amqps://h:5671', tls: { rejectUnauthorized: 'no' } }, 'tls.rejectUnauthorized'],
+  [
+    'TLS rejectUnauthorized as a string',
+    { strategy: 'shared', url: 'amqps://h:5671', tls: { rejectUnauthorized: 'no' } },
+    'tls.rejectUnauthorized',
+  ],
   ['unknown TLS key', { strategy: 'shared', url: 'amqps://h:5671', tls: { verify: false } }, 'tls.verify'],
   ['empty TLS passphrase', { strategy: 'shared', url: 'amqps://h:5671', tls: { passphrase: '' } }, 'tls.passphrase'],
 ];
@@ -107,10 +123,14 @@ function check(label: string, expected: string, build: () => unknown): void {
   }
   watch.addError(label, error);
   const message = error instanceof Error ? error.message : String(error);
-  const ok = error instanceof InvalidBrokerOptionError && error.option === expected && message.includes(`"${expected}"`);
+  const ok =
+    error instanceof InvalidBrokerOptionError && error.option === expected && message.includes(`"${expected}"`);
   results.push({ label, option: expected, ok, message });
   expect(error).toBeInstanceOf(InvalidBrokerOptionError);
-  expect({ option: (error as InvalidBrokerOptionError).option, named: message.includes(`"${expected}"`) }).toEqual({ option: expected, named: true });
+  expect({ option: (error as InvalidBrokerOptionError).option, named: message.includes(`"${expected}"`) }).toEqual({
+    option: expected,
+    named: true,
+  });
   expect(watch.leaks()).toEqual([]);
 }
 
@@ -134,7 +154,12 @@ describe('scenario 8: bad configuration fails at construction, naming the option
       },
       (e: unknown) => e,
     );
-    results.push({ label: 'Nest module', option: 'heartbeat', ok: error instanceof InvalidBrokerOptionError, message: String((error as Error)?.message) });
+    results.push({
+      label: 'Nest module',
+      option: 'heartbeat',
+      ok: error instanceof InvalidBrokerOptionError,
+      message: String((error as Error)?.message),
+    });
     expect(error).toBeInstanceOf(InvalidBrokerOptionError);
     expect((error as InvalidBrokerOptionError).option).toBe('heartbeat');
   });

@@ -32,7 +32,12 @@ interface Case {
   reason: RegExp;
 }
 
-function validBody(queue: string, n: number, overrides: Record<string, unknown> = {}, drop?: string): Record<string, unknown> {
+function validBody(
+  queue: string,
+  n: number,
+  overrides: Record<string, unknown> = {},
+  drop?: string,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     queue_name: queue,
     actor_name: ACTOR,
@@ -55,29 +60,93 @@ function badCase(queue: string, i: number): Case {
     () => ({ category: 'not JSON', body: Buffer.from(`hello ${i}`), reason: /not valid JSON/ }),
     () => ({ category: 'not JSON', body: Buffer.from('{"queue_name": "q", '), reason: /not valid JSON/ }),
     () => ({ category: 'not JSON', body: Buffer.alloc(0), reason: /not valid JSON/ }),
-    () => ({ category: 'invalid UTF-8', body: Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc0, 0xaf, 0x80]), reason: /not valid UTF-8/ }),
-    () => ({ category: 'invalid UTF-8', body: Buffer.concat([json(validBody(queue, -1)).subarray(0, 20), Buffer.from([0xed, 0xa0, 0x80])]), reason: /not valid UTF-8/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { args: { a: 1 } })), reason: /"args" must be an array/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { kwargs: [1] })), reason: /"kwargs" must be an object/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { message_timestamp: '123' })), reason: /"message_timestamp" must be an integer/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { message_timestamp: 1.5 })), reason: /"message_timestamp" must be an integer/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { message_id: 42 })), reason: /"message_id" must be a string/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { actor_name: null })), reason: /"actor_name" must be a string/ }),
-    () => ({ category: 'wrong type', body: json(validBody(queue, -1, { options: null })), reason: /"options" must be an object/ }),
-    () => ({ category: 'not an object', body: Buffer.from(['[]', '42', 'null', '"text"', 'true'][i % 5]!), reason: /not a JSON object/ }),
+    () => ({
+      category: 'invalid UTF-8',
+      body: Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc0, 0xaf, 0x80]),
+      reason: /not valid UTF-8/,
+    }),
+    () => ({
+      category: 'invalid UTF-8',
+      body: Buffer.concat([json(validBody(queue, -1)).subarray(0, 20), Buffer.from([0xed, 0xa0, 0x80])]),
+      reason: /not valid UTF-8/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { args: { a: 1 } })),
+      reason: /"args" must be an array/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { kwargs: [1] })),
+      reason: /"kwargs" must be an object/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { message_timestamp: '123' })),
+      reason: /"message_timestamp" must be an integer/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { message_timestamp: 1.5 })),
+      reason: /"message_timestamp" must be an integer/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { message_id: 42 })),
+      reason: /"message_id" must be a string/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { actor_name: null })),
+      reason: /"actor_name" must be a string/,
+    }),
+    () => ({
+      category: 'wrong type',
+      body: json(validBody(queue, -1, { options: null })),
+      reason: /"options" must be an object/,
+    }),
+    () => ({
+      category: 'not an object',
+      body: Buffer.from(['[]', '42', 'null', '"text"', 'true'][i % 5]!),
+      reason: /not a JSON object/,
+    }),
     () => {
       const key = ['queue_name', 'actor_name', 'args', 'kwargs', 'options', 'message_id', 'message_timestamp'][i % 7]!;
-      return { category: 'missing key', body: json(validBody(queue, -1, {}, key)), reason: new RegExp(`missing key "${key}"`) };
+      return {
+        category: 'missing key',
+        body: json(validBody(queue, -1, {}, key)),
+        reason: new RegExp(`missing key "${key}"`),
+      };
     },
     () => ({ category: 'extra key', body: json(validBody(queue, -1, { extra: 1 })), reason: /unexpected key "extra"/ }),
-    () => ({ category: 'extra key', body: Buffer.from(`{"__proto__":{"polluted":1},${JSON.stringify(validBody(queue, -1)).slice(1)}`), reason: /unexpected key "__proto__"/ }),
-    () => ({ category: 'unknown actor', body: json(validBody(queue, -1, { actor_name: `no_such_actor_${i}` })), reason: /no actor named "no_such_actor_/ }),
-    () => ({ category: 'bad arguments', body: json(validBody(queue, -1, { kwargs: { nope: 1 } })), reason: /unexpected keyword argument 'nope'/ }),
-    () => ({ category: 'deeply nested', body: Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), reason: /nests deeper than/ }),
+    () => ({
+      category: 'extra key',
+      body: Buffer.from(`{"__proto__":{"polluted":1},${JSON.stringify(validBody(queue, -1)).slice(1)}`),
+      reason: /unexpected key "__proto__"/,
+    }),
+    () => ({
+      category: 'unknown actor',
+      body: json(validBody(queue, -1, { actor_name: `no_such_actor_${i}` })),
+      reason: /no actor named "no_such_actor_/,
+    }),
+    () => ({
+      category: 'bad arguments',
+      body: json(validBody(queue, -1, { kwargs: { nope: 1 } })),
+      reason: /unexpected keyword argument 'nope'/,
+    }),
+    () => ({
+      category: 'deeply nested',
+      body: Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+      reason: /nests deeper than/,
+    }),
     () => {
       let args: unknown = 1;
       for (let d = 0; d < 200; d++) args = [args];
-      return { category: 'deeply nested', body: json(validBody(queue, -1, { args: [args] })), reason: /nests deeper than/ };
+      return {
+        category: 'deeply nested',
+        body: json(validBody(queue, -1, { args: [args] })),
+        reason: /nests deeper than/,
+      };
     },
   ];
   return kinds[i % kinds.length]!();
@@ -139,7 +208,11 @@ describe('scenario 7: bad input on an actor queue', () => {
       // And some through the broker itself.
       for (let k = 0; k < 20; k++) await broker.send(ACTOR, { args: [valid++] });
 
-      await waitFor(() => seen.size === valid, { timeoutMs: 120_000, intervalMs: 100, message: `all ${valid} valid messages processed (${seen.size})` });
+      await waitFor(() => seen.size === valid, {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+        message: `all ${valid} valid messages processed (${seen.size})`,
+      });
       await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead >= cases.length, {
         timeoutMs: 60_000,
         intervalMs: 250,

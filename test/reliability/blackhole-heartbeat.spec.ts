@@ -93,15 +93,24 @@ describe.each(['shared', 'pooled'] as const)('scenario 3: black-holed connection
       // --- path heals
       const t1 = Date.now();
       proxy.blackhole(false);
-      await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, intervalMs: 20, message: 'health up after the path healed' });
+      await waitFor(() => broker.health().status === 'up', {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+        message: 'health up after the path healed',
+      });
       const upMs = Date.now() - t1;
       const after = await timed(broker.send('rel_hb', { args: [102] }));
-      await waitFor(() => seen.has(102), { timeoutMs: 10_000, intervalMs: 20, message: 'a message sent after healing processed' });
+      await waitFor(() => seen.has(102), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        message: 'a message sent after healing processed',
+      });
       const processedMs = Date.now() - t1;
       const outage = await duringOutage;
       watch.addError('send-during-outage', outage.error);
       watch.addError('send-after', after.error);
-      if (outage.ok) await waitFor(() => seen.has(101), { timeoutMs: 10_000, message: 'the send made during the outage processed' });
+      if (outage.ok)
+        await waitFor(() => seen.has(101), { timeoutMs: 10_000, message: 'the send made during the outage processed' });
       watch.addLines('log', logger.lines);
       watch.addJson('health', broker.health());
       watch.addJson('connections', broker.connections());

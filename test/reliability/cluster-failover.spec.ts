@@ -39,7 +39,8 @@ afterAll(async () => {
   // Node logs next to the figures, for diagnosis.
   if (cluster) {
     fs.mkdirSync(resultsDir(), { recursive: true });
-    for (const n of cluster.nodes) fs.writeFileSync(path.join(resultsDir(), `5-cluster-${n.nodeName}.log`), await n.readLog(256 * 1024));
+    for (const n of cluster.nodes)
+      fs.writeFileSync(path.join(resultsDir(), `5-cluster-${n.nodeName}.log`), await n.readLog(256 * 1024));
   }
   await cluster?.stop();
   await bundle?.dispose();
@@ -52,69 +53,87 @@ function portsOf(addresses: readonly string[]): number[] {
 }
 
 describe.each(['shared', 'pooled'] as const)('scenario 5: cluster failover (%s)', (strategy) => {
-  it(`${TOTAL} messages on quorum queues; the connected node stops mid-run: none lost, the client fails over`, async () => {
-    const urls = cluster.nodes.map((n) => amqpUrl(n.port, user));
-    const agent = LoadAgent.start(
-      bundle,
-      agentConfig({
-        label: `cluster-${strategy}`,
-        strategy,
-        url: urls,
-        queue: uniqueName(`rel-cluster-${strategy}`),
-        total: TOTAL,
-        ratePerSec: RATE,
-        queueType: 'quorum',
-      }),
-      RUN_TIMEOUT,
-    );
-    let finished = false;
-    void agent.finished.then(() => (finished = true));
-    let stopped: PrivateRabbitNode | undefined;
-    let stoppedAt = 0;
-    let stopDone = 0;
-    let addressesBefore: string[] = [];
-    const addressesAfter = new Set<string>();
-    agent.onProgress((p) => {
-      // Snapshots taken once stop_app has returned (the node closed its connections by then).
-      if (stopDone > 0 && p.t > stopDone + 200) for (const a of p.addresses) if (a.includes(':connected:')) addressesAfter.add(a);
-    });
-    try {
-      await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= TOTAL * 0.4, { timeoutMs: 120_000, intervalMs: 50, message: '40% confirmed' });
-      if (!finished) {
-        addressesBefore = agent.latest!.addresses;
-        const port = portsOf(addressesBefore)[0];
-        stopped = cluster.nodes.find((n) => n.port === port);
-        if (!stopped) throw new Error(`the client is connected to no cluster node: ${JSON.stringify(addressesBefore)}`);
-        stoppedAt = Date.now();
-        await stopped.stopApp();
-        stopDone = Date.now();
-      }
-      const r = await agent.result();
-      const recs = recoveries(stoppedAt ? [stoppedAt] : [], r.processedTimes, r.healthTimeline);
-      const after = [...addressesAfter];
-      loadFigures('5-cluster-failover', strategy, r, recs, {
-        notes: `3 nodes, quorum queues, stop_app of ${stopped?.nodeName ?? '-'} at 40%`,
-        connectedBefore: addressesBefore,
-        connectedAfter: after,
-        clusterFormedMs: cluster.formedInMs,
+  it(
+    `${TOTAL} messages on quorum queues; the connected node stops mid-run: none lost, the client fails over`,
+    async () => {
+      const urls = cluster.nodes.map((n) => amqpUrl(n.port, user));
+      const agent = LoadAgent.start(
+        bundle,
+        agentConfig({
+          label: `cluster-${strategy}`,
+          strategy,
+          url: urls,
+          queue: uniqueName(`rel-cluster-${strategy}`),
+          total: TOTAL,
+          ratePerSec: RATE,
+          queueType: 'quorum',
+        }),
+        RUN_TIMEOUT,
+      );
+      let finished = false;
+      void agent.finished.then(() => (finished = true));
+      let stopped: PrivateRabbitNode | undefined;
+      let stoppedAt = 0;
+      let stopDone = 0;
+      let addressesBefore: string[] = [];
+      const addressesAfter = new Set<string>();
+      agent.onProgress((p) => {
+        // Snapshots taken once stop_app has returned (the node closed its connections by then).
+        if (stopDone > 0 && p.t > stopDone + 200)
+          for (const a of p.addresses) if (a.includes(':connected:')) addressesAfter.add(a);
       });
+      try {
+        await waitFor(() => finished || (agent.latest?.confirmed ?? 0) >= TOTAL * 0.4, {
+          timeoutMs: 120_000,
+          intervalMs: 50,
+          message: '40% confirmed',
+        });
+        if (!finished) {
+          addressesBefore = agent.latest!.addresses;
+          const port = portsOf(addressesBefore)[0];
+          stopped = cluster.nodes.find((n) => n.port === port);
+          if (!stopped)
+            throw new Error(`the client is connected to no cluster node: ${JSON.stringify(addressesBefore)}`);
+          stoppedAt = Date.now();
+          await stopped.stopApp();
+          stopDone = Date.now();
+        }
+        const r = await agent.result();
+        const recs = recoveries(stoppedAt ? [stoppedAt] : [], r.processedTimes, r.healthTimeline);
+        const after = [...addressesAfter];
+        loadFigures('5-cluster-failover', strategy, r, recs, {
+          notes: `3 nodes, quorum queues, stop_app of ${stopped?.nodeName ?? '-'} at 40%`,
+          connectedBefore: addressesBefore,
+          connectedAfter: after,
+          clusterFormedMs: cluster.formedInMs,
+        });
 
-      expectNoLoss(r);
-      expect(stopped).toBeDefined();
-      // Failed over: after the stop, connections are open on the other nodes only.
-      expect(after.length).toBeGreaterThan(0);
-      expect(portsOf(after).every((p) => p !== stopped!.port)).toBe(true);
-      expect(recs[0]?.consumerBackMs ?? Infinity).toBeLessThan(15_000);
-      expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
-    } finally {
-      if (stopped) {
-        await stopped.startApp().catch(() => undefined);
-        await waitFor(async () => (await runningNodes(cluster.nodes[0]!.nodeName === stopped!.nodeName ? cluster.nodes[1]! : cluster.nodes[0]!)).length === 3, {
-          timeoutMs: 30_000,
-          intervalMs: 500,
-          message: 'the stopped node back in the cluster',
-        }).catch(() => undefined);
+        expectNoLoss(r);
+        expect(stopped).toBeDefined();
+        // Failed over: after the stop, connections are open on the other nodes only.
+        expect(after.length).toBeGreaterThan(0);
+        expect(portsOf(after).every((p) => p !== stopped!.port)).toBe(true);
+        expect(recs[0]?.consumerBackMs ?? Infinity).toBeLessThan(15_000);
+        expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
+      } finally {
+        if (stopped) {
+          await stopped.startApp().catch(() => undefined);
+          await waitFor(
+            async () =>
+              (
+                await runningNodes(
+                  cluster.nodes[0]!.nodeName === stopped!.nodeName ? cluster.nodes[1]! : cluster.nodes[0]!,
+                )
+              ).length === 3,
+            {
+              timeoutMs: 30_000,
+              intervalMs: 500,
+              message: 'the stopped node back in the cluster',
+            },
+          ).catch(() => undefined);
+        }
       }
-    }
-  }, RUN_TIMEOUT + 60_000);
+    },
+    RUN_TIMEOUT + 60_000,
+  );
 });

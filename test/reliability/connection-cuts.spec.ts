@@ -28,41 +28,54 @@ const scenario = useScenarioNode('connection-cuts', 'cuts');
 const { user } = scenario;
 
 describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)', (strategy) => {
-  it(`${TOTAL} messages: none lost, every send settles, no unhandled rejection, consumers back within 2 s of each cut`, async () => {
-    const proxy = await TcpProxy.start(scenario.node().port);
-    try {
-      const agent = LoadAgent.start(
-        scenario.bundle(),
-        agentConfig({ label: `cuts-${strategy}`, strategy, url: amqpUrl(proxy.port, user), queue: uniqueName(`rel-cuts-${strategy}`), total: TOTAL, ratePerSec: RATE }),
-        RUN_TIMEOUT,
-      );
-      const cuts: number[] = [];
-      let finished = false;
-      void agent.finished.then(() => (finished = true));
-      // Bounded: at most MAX_CUTS, only while messages are still to be processed.
-      while (!finished && cuts.length < MAX_CUTS) {
-        await Promise.race([sleep(CUT_EVERY_MS), agent.finished]);
-        const p = agent.latest;
-        if (finished || !p || p.processed >= TOTAL) break;
-        // Alternate a clean cut (FIN: "Unexpected close") and a reset (RST: ECONNRESET).
-        if (cuts.length % 2 === 0) proxy.cut();
-        else proxy.reset();
-        cuts.push(Date.now());
-      }
-      const r = await agent.result();
-      const recs = recoveries(cuts, r.processedTimes, r.healthTimeline);
-      loadFigures('1-connection-cuts', strategy, r, recs, { notes: `cut or reset every ${CUT_EVERY_MS} ms at ~${RATE} msg/s` });
+  it(
+    `${TOTAL} messages: none lost, every send settles, no unhandled rejection, consumers back within 2 s of each cut`,
+    async () => {
+      const proxy = await TcpProxy.start(scenario.node().port);
+      try {
+        const agent = LoadAgent.start(
+          scenario.bundle(),
+          agentConfig({
+            label: `cuts-${strategy}`,
+            strategy,
+            url: amqpUrl(proxy.port, user),
+            queue: uniqueName(`rel-cuts-${strategy}`),
+            total: TOTAL,
+            ratePerSec: RATE,
+          }),
+          RUN_TIMEOUT,
+        );
+        const cuts: number[] = [];
+        let finished = false;
+        void agent.finished.then(() => (finished = true));
+        // Bounded: at most MAX_CUTS, only while messages are still to be processed.
+        while (!finished && cuts.length < MAX_CUTS) {
+          await Promise.race([sleep(CUT_EVERY_MS), agent.finished]);
+          const p = agent.latest;
+          if (finished || !p || p.processed >= TOTAL) break;
+          // Alternate a clean cut (FIN: "Unexpected close") and a reset (RST: ECONNRESET).
+          if (cuts.length % 2 === 0) proxy.cut();
+          else proxy.reset();
+          cuts.push(Date.now());
+        }
+        const r = await agent.result();
+        const recs = recoveries(cuts, r.processedTimes, r.healthTimeline);
+        loadFigures('1-connection-cuts', strategy, r, recs, {
+          notes: `cut or reset every ${CUT_EVERY_MS} ms at ~${RATE} msg/s`,
+        });
 
-      expectNoLoss(r);
-      expect(cuts.length).toBeGreaterThanOrEqual(2);
-      // Consumers back within 2 s of every cut that had messages after it.
-      const slow = recs.filter((x) => x.consumerBackMs !== null && x.consumerBackMs > 2_000);
-      expect(slow).toEqual([]);
-      expect(recs.filter((x) => x.consumerBackMs !== null).length).toBeGreaterThanOrEqual(1);
-      expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
-      expect(r.rssAfterMb).toBeLessThan(r.rssBeforeMb + 200);
-    } finally {
-      await proxy.close();
-    }
-  }, RUN_TIMEOUT + 30_000);
+        expectNoLoss(r);
+        expect(cuts.length).toBeGreaterThanOrEqual(2);
+        // Consumers back within 2 s of every cut that had messages after it.
+        const slow = recs.filter((x) => x.consumerBackMs !== null && x.consumerBackMs > 2_000);
+        expect(slow).toEqual([]);
+        expect(recs.filter((x) => x.consumerBackMs !== null).length).toBeGreaterThanOrEqual(1);
+        expect(watchAgent(user.secretForms, agent, r).leaks()).toEqual([]);
+        expect(r.rssAfterMb).toBeLessThan(r.rssBeforeMb + 200);
+      } finally {
+        await proxy.close();
+      }
+    },
+    RUN_TIMEOUT + 30_000,
+  );
 });

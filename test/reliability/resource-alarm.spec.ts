@@ -95,7 +95,11 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       await scenario.node().setMemoryHighWatermark(0);
       alarmOn = true;
       const duringAlarm = await Promise.all(Array.from({ length: DURING_ALARM }, (_, i) => sendOnce(10 + i)));
-      await waitFor(() => broker.health().status === 'degraded', { timeoutMs: 10_000, intervalMs: 50, message: 'health degraded' });
+      await waitFor(() => broker.health().status === 'degraded', {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        message: 'health degraded',
+      });
       const degraded = broker.health();
       watch.addJson('health', degraded);
       // A send made while health already says degraded: also bounded by the confirm timeout.
@@ -107,7 +111,11 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       const t1 = Date.now();
       await scenario.node().setMemoryHighWatermark(0.4);
       alarmOn = false;
-      await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, intervalMs: 50, message: 'health up after the alarm' });
+      await waitFor(() => broker.health().status === 'up', {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        message: 'health up after the alarm',
+      });
       const upMs = Date.now() - t1;
       // The application re-sends what rejected (bounded rounds).
       const rejectedDuringAlarm = [...duringAlarm, late].filter((a) => !a.ok).map((a) => a.n);
@@ -119,7 +127,11 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       }
       const extra = await sendOnce(1_000);
       const total = 10 + DURING_ALARM + 1;
-      await waitFor(() => logicalSeen.size === total + 1, { timeoutMs: 30_000, intervalMs: 50, message: 'every message processed after the alarm' });
+      await waitFor(() => logicalSeen.size === total + 1, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        message: 'every message processed after the alarm',
+      });
       const recoveredMs = Date.now() - t1;
       await broker.join(queue, { timeout: 15_000, minSuccesses: 5 });
       await sleep(1_000);
@@ -169,7 +181,11 @@ describe.each(['shared', 'pooled'] as const)('scenario 4: resource alarm (%s)', 
       expect(upMs).toBeLessThan(10_000);
       expect(watch.leaks()).toEqual([]);
     } finally {
-      if (alarmOn) await scenario.node().setMemoryHighWatermark(0.4).catch(() => undefined);
+      if (alarmOn)
+        await scenario
+          .node()
+          .setMemoryHighWatermark(0.4)
+          .catch(() => undefined);
       await worker.stop().catch(() => undefined);
       await broker.deleteQueue(queue).catch(() => undefined);
       await broker.close();

@@ -42,7 +42,9 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ndb-rel-tls-'));
   tls = await makeTlsMaterial(tmp);
   // Server-side verification off: the only TLS check left is the client's check of the server.
-  node = await startScenarioNode('security', user, { tls: { port: NODES.security.tlsPort, certs: tls, failIfNoPeerCert: false, verify: 'verify_none' } });
+  node = await startScenarioNode('security', user, {
+    tls: { port: NODES.security.tlsPort, certs: tls, failIfNoPeerCert: false, verify: 'verify_none' },
+  });
   await node.ctl('-q', 'add_vhost', RESTRICTED_VHOST);
   await node.ctl('-q', 'add_vhost', LIMITED_VHOST);
   // LIMITED: may read and write but not configure (declare) anything.
@@ -51,7 +53,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(brokers.map((b) => b.close().catch(() => undefined)));
-  recordFigures({ scenario: '9-security', variant: 'all', leaks: watch.leaks().length, textsChecked: watch.size, outcomes });
+  recordFigures({
+    scenario: '9-security',
+    variant: 'all',
+    leaks: watch.leaks().length,
+    textsChecked: watch.size,
+    outcomes,
+  });
   await node?.stop();
   await fs.rm(tmp, { recursive: true, force: true });
   await releaseLock?.();
@@ -79,13 +87,18 @@ async function failure(p: Promise<unknown>, ms = 30_000): Promise<unknown> {
   );
 }
 
-const tlsUrl = (pass = user.password) => `amqps://${encodeURIComponent(user.user)}:${encodeURIComponent(pass)}@localhost:${NODES.security.tlsPort}`;
+const tlsUrl = (pass = user.password) =>
+  `amqps://${encodeURIComponent(user.user)}:${encodeURIComponent(pass)}@localhost:${NODES.security.tlsPort}`;
 
 describe('scenario 9: the password never shows', () => {
   it('not for a wrong password (reported at once, no retries)', async () => {
     const wrong = `${user.password}-wrong`;
     const local = new SecretWatch([wrong, encodeURIComponent(wrong), ...user.secretForms]);
-    const { broker, logger } = make({ strategy: 'shared', url: amqpUrl(node.port, { ...user, password: wrong }), retry: { maxRetries: 5 } });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: amqpUrl(node.port, { ...user, password: wrong }),
+      retry: { maxRetries: 5 },
+    });
     const err = await failure(ensureConsumerConnection(broker));
     expect(err).toBeInstanceOf(AuthenticationFailedError);
     local.addLines('log', logger.lines);
@@ -143,7 +156,12 @@ describe('scenario 9: TLS verifies the server by default', () => {
     ['an unrelated CA', { ca: 'OTHER' }],
   ] as const)('refuses a server it cannot verify: %s', async (label, tlsOptions) => {
     const options = tlsOptions === undefined ? undefined : 'ca' in tlsOptions ? { ca: tls.otherCa } : tlsOptions;
-    const { broker, logger } = make({ strategy: 'shared', url: tlsUrl(), ...(options ? { tls: options } : {}), retry: noRetry });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: tlsUrl(),
+      ...(options ? { tls: options } : {}),
+      retry: noRetry,
+    });
     const err = await failure(ensureConsumerConnection(broker));
     expect(err).toBeInstanceOf(TlsHandshakeError);
     expect((err as Error).message).toMatch(/not signed by a trusted CA|tls\.ca/);
@@ -153,7 +171,12 @@ describe('scenario 9: TLS verifies the server by default', () => {
   });
 
   it('refuses a certificate for another host name', async () => {
-    const { broker, logger } = make({ strategy: 'shared', url: tlsUrl(), tls: { ca: tls.ca, servername: 'not-this-host.example' }, retry: noRetry });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: tlsUrl(),
+      tls: { ca: tls.ca, servername: 'not-this-host.example' },
+      retry: noRetry,
+    });
     const err = await failure(ensureConsumerConnection(broker));
     expect(err).toBeInstanceOf(TlsHandshakeError);
     expect((err as Error).message).toMatch(/does not match the host name/);
@@ -162,7 +185,12 @@ describe('scenario 9: TLS verifies the server by default', () => {
   });
 
   it('connects without verification only when rejectUnauthorized: false is asked for', async () => {
-    const { broker, logger } = make({ strategy: 'shared', url: tlsUrl(), tls: { rejectUnauthorized: false }, retry: noRetry });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: tlsUrl(),
+      tls: { rejectUnauthorized: false },
+      retry: noRetry,
+    });
     await ensureProducerConnection(broker);
     observe('tls-noverify', broker, logger);
     outcomes['TLS, rejectUnauthorized false'] = broker.health().status;
@@ -172,7 +200,11 @@ describe('scenario 9: TLS verifies the server by default', () => {
 
 describe('scenario 9: permissions', () => {
   it('a user with no access to the vhost gets an error that names the vhost and the permission problem', async () => {
-    const { broker, logger } = make({ strategy: 'shared', url: amqpUrl(node.port, user, RESTRICTED_VHOST), retry: { maxRetries: 1, intervalStart: 50 } });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: amqpUrl(node.port, user, RESTRICTED_VHOST),
+      retry: { maxRetries: 1, intervalStart: 50 },
+    });
     const started = Date.now();
     const err = await failure(broker.send('rel_none', { queueName: 'rel-none' }));
     const ms = Date.now() - started;
@@ -188,7 +220,12 @@ describe('scenario 9: permissions', () => {
   });
 
   it('a user who may not declare queues gets a clear error from send(), not a hang', async () => {
-    const { broker, logger } = make({ strategy: 'shared', url: amqpUrl(node.port, user, LIMITED_VHOST), confirmTimeout: 2_000, retry: noRetry });
+    const { broker, logger } = make({
+      strategy: 'shared',
+      url: amqpUrl(node.port, user, LIMITED_VHOST),
+      confirmTimeout: 2_000,
+      retry: noRetry,
+    });
     const started = Date.now();
     const err = await failure(broker.send('rel_none', { queueName: 'rel-denied' }));
     const ms = Date.now() - started;
@@ -202,7 +239,11 @@ describe('scenario 9: permissions', () => {
   });
 
   it('a worker that may not declare its queue fails to start with that reason', async () => {
-    const { broker, logger } = make({ strategy: 'pooled', url: amqpUrl(node.port, user, LIMITED_VHOST), retry: noRetry });
+    const { broker, logger } = make({
+      strategy: 'pooled',
+      url: amqpUrl(node.port, user, LIMITED_VHOST),
+      retry: noRetry,
+    });
     broker.registerActor('rel_none', () => undefined, { queueName: 'rel-denied-worker' });
     const worker = broker.createWorker({ concurrency: 1, shutdownTimeout: 500 });
     const err = await failure(worker.start());
@@ -218,12 +259,21 @@ describe('scenario 9: permissions', () => {
   it('a user who may not write gets a clear error from send() once the queue exists', async () => {
     const queue = uniqueName('rel-nowrite');
     // The queues exist (declared by guest); the app user may configure and read but not write.
-    const admin = make({ strategy: 'shared', url: `amqp://guest:guest@127.0.0.1:${node.port}/${LIMITED_VHOST}`, retry: noRetry }).broker;
+    const admin = make({
+      strategy: 'shared',
+      url: `amqp://guest:guest@127.0.0.1:${node.port}/${LIMITED_VHOST}`,
+      retry: noRetry,
+    }).broker;
     await node.ctl('-q', 'set_permissions', '-p', LIMITED_VHOST, 'guest', '.*', '.*', '.*');
     await admin.declareQueue(queue);
     await node.ctl('-q', 'set_permissions', '-p', LIMITED_VHOST, user.user, '.*', '^$', '.*');
     try {
-      const { broker, logger } = make({ strategy: 'shared', url: amqpUrl(node.port, user, LIMITED_VHOST), confirmTimeout: 2_000, retry: noRetry });
+      const { broker, logger } = make({
+        strategy: 'shared',
+        url: amqpUrl(node.port, user, LIMITED_VHOST),
+        confirmTimeout: 2_000,
+        retry: noRetry,
+      });
       const started = Date.now();
       const err = await failure(broker.send('rel_none', { queueName: queue }));
       const ms = Date.now() - started;

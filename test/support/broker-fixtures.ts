@@ -48,7 +48,11 @@ export class BrokerTracker {
 }
 
 /** Closes, on the server, every connection carrying `name` (clients see 320 CONNECTION_FORCED). */
-export async function closeServerConnectionsNamed(name: string, reason: string, node?: RabbitNodeHandle): Promise<number> {
+export async function closeServerConnectionsNamed(
+  name: string,
+  reason: string,
+  node?: RabbitNodeHandle,
+): Promise<number> {
   // The tab format prints pids the way close_connection accepts them (the JSON one does not).
   const out = await ctl(['-q', 'list_connections', 'pid', 'client_properties'], node);
   const pids = out

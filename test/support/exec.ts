@@ -134,7 +134,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 export async function runOk(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0 || r.timedOut) {
-    const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : `exited with ${r.code ?? r.signal}`;
+    const why = r.timedOut
+      ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
+      : `exited with ${r.code ?? r.signal}`;
     const detail = (r.stderr.trim() || r.stdout.trim()).slice(0, 2_000);
     throw new RunError(`${cmd} ${args.join(' ')} ${why}${detail ? `: ${detail}` : ''}`, r);
   }

@@ -69,7 +69,11 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 1_000):
 
 /** Waits until host:port accepts connections. */
 export async function waitForPortOpen(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
-  await waitFor(() => isPortOpen(port, host), { timeoutMs, intervalMs: 100, message: `${host}:${port} to accept connections` });
+  await waitFor(() => isPortOpen(port, host), {
+    timeoutMs,
+    intervalMs: 100,
+    message: `${host}:${port} to accept connections`,
+  });
 }
 
 /** Waits until host:port can be bound again (the previous listener is gone). */

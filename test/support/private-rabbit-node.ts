@@ -1,7 +1,7 @@
 /**
  * A private RabbitMQ node for tests that need special server settings (TLS, connection limits,
  * heartbeats, management API, broker restarts) without touching the machine's own node.
- * Recipe: /work/shared/spec/rabbitmq-lab.md.
+ * Each node has its own name, ports, config and data directory (see start() below).
  *
  * Timings measured here (RabbitMQ 3.10.8 / OTP 25, 2 cores):
  * - start(), plain or with TLS: ~4.5-5 s (rabbitmq-server -detached returns at once; the first
@@ -223,7 +223,10 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
     await fsp.rm(dir, { recursive: true, force: true });
 
     // Fail clearly if a port is held by someone else (give a just-stopped node a moment).
-    const ports: Array<[string, number]> = [['AMQP', opts.port], ['distribution', opts.distPort]];
+    const ports: Array<[string, number]> = [
+      ['AMQP', opts.port],
+      ['distribution', opts.distPort],
+    ];
     if (opts.tls) ports.push(['TLS', opts.tls.port]);
     if (opts.management) ports.push(['management', opts.management.port]);
     for (const [what, p] of ports) {
@@ -236,7 +239,10 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
       }
     }
     const registered = await epmdNames();
-    if (registered?.includes(name)) throw new Error(`PrivateRabbitNode: a node named ${nodeName} is still registered with epmd and could not be stopped`);
+    if (registered?.includes(name))
+      throw new Error(
+        `PrivateRabbitNode: a node named ${nodeName} is still registered with epmd and could not be stopped`,
+      );
     const epmdWasRunning = registered !== undefined;
 
     for (const d of ['home', 'conf.d', 'mnesia', 'log']) await fsp.mkdir(path.join(dir, d), { recursive: true });
@@ -273,15 +279,18 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
       await node.shutdown().catch(() => undefined);
       // With -detached the VM's own output (e.g. a rabbitmq.conf error) is lost: run it once in
       // the foreground (bounded) to capture it.
-      const fg = await run(path.join(RABBIT_BIN, 'rabbitmq-server'), [], { env: serverEnv, timeoutMs: 15_000, cwd: dir }).catch(
-        (err: Error) => ({ stdout: '', stderr: err.message }),
-      );
+      const fg = await run(path.join(RABBIT_BIN, 'rabbitmq-server'), [], {
+        env: serverEnv,
+        timeoutMs: 15_000,
+        cwd: dir,
+      }).catch((err: Error) => ({ stdout: '', stderr: err.message }));
       await node.stop().catch(() => undefined);
       const all = `${fg.stdout}\n${fg.stderr}`.trim();
       // The cause comes first (e.g. "Error preparing configuration ..."), a crash report follows.
       const fgOut = all.length <= 4_000 ? all : `${all.slice(0, 3_000)}\n[...]\n${all.slice(-800)}`;
       throw new Error(
         `${(e as Error).message}\n--- tail of ${node.logPath} ---\n${log}\n--- rabbitmq-server run in the foreground said ---\n${fgOut}`,
+        { cause: e },
       );
     }
     if (!epmdWasRunning) node.epmdPidsWeStarted = await findEpmdPids();
@@ -290,11 +299,7 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
   }
 
   private static renderConfig(opts: PrivateRabbitNodeOptions): string {
-    const lines = [
-      `listeners.tcp.default = 127.0.0.1:${opts.port}`,
-      'log.console = false',
-      'log.file.level = info',
-    ];
+    const lines = [`listeners.tcp.default = 127.0.0.1:${opts.port}`, 'log.console = false', 'log.file.level = info'];
     if (opts.tls) {
       const c = opts.tls.certs;
       lines.push(
@@ -322,7 +327,11 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
     }
     if (fs.existsSync(path.join(home, '.erlang.cookie'))) {
       await run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', nodeName, 'stop'], {
-        env: { ...stripInheritedRabbitEnv(process.env), HOME: home, RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf') },
+        env: {
+          ...stripInheritedRabbitEnv(process.env),
+          HOME: home,
+          RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
+        },
         timeoutMs: 20_000,
       }).catch(() => undefined);
     }
@@ -348,7 +357,8 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
       resolveOnExit: true,
       cwd: this.dir,
     });
-    if (r.code !== 0) throw new Error(`rabbitmq-server -detached exited with ${r.code ?? r.signal}: ${r.stderr || r.stdout}`);
+    if (r.code !== 0)
+      throw new Error(`rabbitmq-server -detached exited with ${r.code ?? r.signal}: ${r.stderr || r.stdout}`);
 
     let last: RunResult | undefined;
     for (;;) {
@@ -360,7 +370,9 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
         );
       }
       const waitS = Math.max(1, Math.min(30, Math.floor(remaining / 1000)));
-      last = await ctlRaw(['-q', 'await_startup', '--timeout', String(waitS)], this, { timeoutMs: (waitS + 10) * 1000 });
+      last = await ctlRaw(['-q', 'await_startup', '--timeout', String(waitS)], this, {
+        timeoutMs: (waitS + 10) * 1000,
+      });
       if (last.code === 0) break;
       // Before the VM registers with epmd, await_startup fails at once ("node not running").
       await this.readPid();
@@ -376,7 +388,8 @@ export class PrivateRabbitNode implements RabbitNodeHandle {
     await this.readPid();
     await waitForPortOpen(this.opts.port, '127.0.0.1', Math.max(1_000, deadline - Date.now()));
     if (this.opts.tls) await waitForPortOpen(this.opts.tls.port, '127.0.0.1', Math.max(1_000, deadline - Date.now()));
-    if (this.opts.management) await waitForPortOpen(this.opts.management.port, '127.0.0.1', Math.max(1_000, deadline - Date.now()));
+    if (this.opts.management)
+      await waitForPortOpen(this.opts.management.port, '127.0.0.1', Math.max(1_000, deadline - Date.now()));
   }
 
   private async readPid(): Promise<void> {

@@ -37,7 +37,8 @@ export type PrivateNodeHandle = RabbitNodeHandle;
  * HOME holds the main node's cookie). Override with RABBITMQCTL=/path/to/rabbitmqctl.
  */
 export const MAIN_NODE: RabbitNodeHandle = {
-  ctlPath: process.env.RABBITMQCTL ?? (fs.existsSync('/usr/sbin/rabbitmqctl') ? '/usr/sbin/rabbitmqctl' : 'rabbitmqctl'),
+  ctlPath:
+    process.env.RABBITMQCTL ?? (fs.existsSync('/usr/sbin/rabbitmqctl') ? '/usr/sbin/rabbitmqctl' : 'rabbitmqctl'),
 };
 
 export interface CtlOptions {
@@ -80,7 +81,9 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonPai
 export function parseJsonKeepingDuplicates(text: string): JsonValue {
   let i = 0;
   const fail = (what: string): never => {
-    throw new SyntaxError(`${what} at offset ${i} in rabbitmqctl JSON: ${JSON.stringify(text.slice(Math.max(0, i - 40), i + 40))}`);
+    throw new SyntaxError(
+      `${what} at offset ${i} in rabbitmqctl JSON: ${JSON.stringify(text.slice(Math.max(0, i - 40), i + 40))}`,
+    );
   };
   const ws = (): void => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
@@ -175,7 +178,9 @@ export function decodeAmqpValue(type: string, v: JsonValue): unknown {
       if (v instanceof JsonPairs) return v.entries.map(([t, x]) => decodeAmqpValue(t, x));
       if (Array.isArray(v)) {
         // Not seen in 3.10 (an empty array may show as []), but accept [[type, value], ...] too.
-        return v.map((x) => (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' ? decodeAmqpValue(x[0], x[1]) : toPlain(x)));
+        return v.map((x) =>
+          Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' ? decodeAmqpValue(x[0], x[1]) : toPlain(x),
+        );
       }
       return toPlain(v);
     case 'void':
@@ -255,7 +260,19 @@ export interface ConnectionInfo {
 
 export async function listConnections(node?: RabbitNodeHandle, opts: CtlOptions = {}): Promise<ConnectionInfo[]> {
   const out = await ctl(
-    ['-q', 'list_connections', '--formatter', 'json', 'name', 'user', 'ssl', 'timeout', 'client_properties', 'peer_port', 'port'],
+    [
+      '-q',
+      'list_connections',
+      '--formatter',
+      'json',
+      'name',
+      'user',
+      'ssl',
+      'timeout',
+      'client_properties',
+      'peer_port',
+      'port',
+    ],
     node,
     opts,
   );
@@ -284,12 +301,21 @@ export function parseListConnections(stdout: string): ConnectionInfo[] {
  * Closes every client connection on the node (all vhosts); clients get 320 CONNECTION_FORCED with
  * `reason`. The broker closes them asynchronously: use waitForConnectionCount to wait.
  */
-export async function closeAllConnections(reason: string, node?: RabbitNodeHandle, opts: CtlOptions = {}): Promise<void> {
+export async function closeAllConnections(
+  reason: string,
+  node?: RabbitNodeHandle,
+  opts: CtlOptions = {},
+): Promise<void> {
   await ctl(['-q', 'close_all_connections', '--global', reason], node, opts);
 }
 
 /** Closes one connection by its `name` (as listed by listConnections). */
-export async function closeConnection(name: string, reason: string, node?: RabbitNodeHandle, opts: CtlOptions = {}): Promise<void> {
+export async function closeConnection(
+  name: string,
+  reason: string,
+  node?: RabbitNodeHandle,
+  opts: CtlOptions = {},
+): Promise<void> {
   await ctl(['-q', 'close_connection', name, reason], node, opts);
 }
 
@@ -305,7 +331,11 @@ export async function waitForConnections(
       last = await listConnections(node);
       return predicate(last);
     },
-    { timeoutMs: opts.timeoutMs ?? 15_000, intervalMs: opts.intervalMs ?? 200, message: opts.message ?? 'connections to match' },
+    {
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      intervalMs: opts.intervalMs ?? 200,
+      message: opts.message ?? 'connections to match',
+    },
   );
   return last;
 }
@@ -325,9 +355,25 @@ export interface QueueInfo {
   type?: string;
 }
 
-export async function listQueues(node?: RabbitNodeHandle, opts: CtlOptions & { vhost?: string } = {}): Promise<QueueInfo[]> {
+export async function listQueues(
+  node?: RabbitNodeHandle,
+  opts: CtlOptions & { vhost?: string } = {},
+): Promise<QueueInfo[]> {
   const out = await ctl(
-    ['-q', 'list_queues', '-p', opts.vhost ?? '/', '--formatter', 'json', 'name', 'durable', 'auto_delete', 'arguments', 'messages', 'type'],
+    [
+      '-q',
+      'list_queues',
+      '-p',
+      opts.vhost ?? '/',
+      '--formatter',
+      'json',
+      'name',
+      'durable',
+      'auto_delete',
+      'arguments',
+      'messages',
+      'type',
+    ],
     node,
     opts,
   );
@@ -357,15 +403,26 @@ export async function unackedOnServer(queue: string, node?: RabbitNodeHandle): P
 }
 
 /** Deletes a queue. Resolves true if it was deleted, false if it did not exist. */
-export async function deleteQueue(name: string, node?: RabbitNodeHandle, opts: CtlOptions & { vhost?: string } = {}): Promise<boolean> {
+export async function deleteQueue(
+  name: string,
+  node?: RabbitNodeHandle,
+  opts: CtlOptions & { vhost?: string } = {},
+): Promise<boolean> {
   const r = await ctlRaw(['-q', 'delete_queue', '-p', opts.vhost ?? '/', name], node, opts);
   if (r.code === 0 && !r.timedOut) return true;
   if (/not[_ ]found/i.test(r.stderr + r.stdout)) return false;
-  throw new RunError(`rabbitmqctl delete_queue ${name} failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${(r.stderr || r.stdout).trim()}`, r);
+  throw new RunError(
+    `rabbitmqctl delete_queue ${name} failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${(r.stderr || r.stdout).trim()}`,
+    r,
+  );
 }
 
 /** Deletes every queue whose name starts with `prefix` (test clean-up). Returns the names deleted. */
-export async function deleteQueuesWithPrefix(prefix: string, node?: RabbitNodeHandle, opts: { vhost?: string } = {}): Promise<string[]> {
+export async function deleteQueuesWithPrefix(
+  prefix: string,
+  node?: RabbitNodeHandle,
+  opts: { vhost?: string } = {},
+): Promise<string[]> {
   const qs = await listQueues(node, opts);
   const doomed = qs.filter((q) => q.name.startsWith(prefix)).map((q) => q.name);
   for (const q of doomed) await deleteQueue(q, node, opts);

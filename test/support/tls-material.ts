@@ -86,24 +86,89 @@ function serial(): string {
 }
 
 async function makeCa(dir: string, cnf: string, base: string, cn: string): Promise<void> {
-  await runOk(OPENSSL, [
-    'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650',
-    '-keyout', path.join(dir, `${base}.key`), '-out', path.join(dir, `${base}.pem`),
-    '-subj', `/CN=${cn}`, '-config', cnf, '-extensions', 'ca_ext', '-set_serial', serial(),
-  ], T);
+  await runOk(
+    OPENSSL,
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '3650',
+      '-keyout',
+      path.join(dir, `${base}.key`),
+      '-out',
+      path.join(dir, `${base}.pem`),
+      '-subj',
+      `/CN=${cn}`,
+      '-config',
+      cnf,
+      '-extensions',
+      'ca_ext',
+      '-set_serial',
+      serial(),
+    ],
+    T,
+  );
 }
 
-async function makeLeaf(dir: string, cnf: string, base: string, cn: string, caBase: string, ext: string): Promise<void> {
+async function makeLeaf(
+  dir: string,
+  cnf: string,
+  base: string,
+  cn: string,
+  caBase: string,
+  ext: string,
+): Promise<void> {
   const csr = path.join(dir, `${base}.csr`);
-  await runOk(OPENSSL, [
-    'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256',
-    '-keyout', path.join(dir, `${base}.key`), '-out', csr, '-subj', `/CN=${cn}`, '-config', cnf,
-  ], T);
-  await runOk(OPENSSL, [
-    'x509', '-req', '-in', csr, '-sha256', '-days', '825',
-    '-CA', path.join(dir, `${caBase}.pem`), '-CAkey', path.join(dir, `${caBase}.key`), '-set_serial', serial(),
-    '-extfile', cnf, '-extensions', ext, '-out', path.join(dir, `${base}.pem`),
-  ], T);
+  await runOk(
+    OPENSSL,
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-keyout',
+      path.join(dir, `${base}.key`),
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${cn}`,
+      '-config',
+      cnf,
+    ],
+    T,
+  );
+  await runOk(
+    OPENSSL,
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-sha256',
+      '-days',
+      '825',
+      '-CA',
+      path.join(dir, `${caBase}.pem`),
+      '-CAkey',
+      path.join(dir, `${caBase}.key`),
+      '-set_serial',
+      serial(),
+      '-extfile',
+      cnf,
+      '-extensions',
+      ext,
+      '-out',
+      path.join(dir, `${base}.pem`),
+    ],
+    T,
+  );
   await fs.rm(csr, { force: true });
 }
 
@@ -120,10 +185,20 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
         makeLeaf(dir, cnf, 'server', 'localhost', 'ca', 'server_ext'),
         (async () => {
           await makeLeaf(dir, cnf, 'client', 'guest', 'ca', 'client_ext');
-          await runOk(OPENSSL, [
-            'pkey', '-in', path.join(dir, 'client.key'), '-out', path.join(dir, 'client.enc.key'),
-            '-aes256', '-passout', `pass:${CLIENT_KEY_PASSPHRASE}`,
-          ], T);
+          await runOk(
+            OPENSSL,
+            [
+              'pkey',
+              '-in',
+              path.join(dir, 'client.key'),
+              '-out',
+              path.join(dir, 'client.enc.key'),
+              '-aes256',
+              '-passout',
+              `pass:${CLIENT_KEY_PASSPHRASE}`,
+            ],
+            T,
+          );
         })(),
       ]);
     })(),
@@ -147,10 +222,30 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
     otherClientCertPath: p('other-client.pem'),
     otherClientKeyPath: p('other-client.key'),
   };
-  const [ca, cert, key, clientCert, clientKey, clientKeyEncrypted, otherCa, otherClientCert, otherClientKey] = await Promise.all(
-    [m.caPath, m.certPath, m.keyPath, m.clientCertPath, m.clientKeyPath, m.clientKeyEncryptedPath, m.otherCaPath, m.otherClientCertPath, m.otherClientKeyPath].map(
-      (f) => fs.readFile(f),
-    ),
-  );
-  return { ...m, ca: ca!, cert: cert!, key: key!, clientCert: clientCert!, clientKey: clientKey!, clientKeyEncrypted: clientKeyEncrypted!, otherCa: otherCa!, otherClientCert: otherClientCert!, otherClientKey: otherClientKey! };
+  const [ca, cert, key, clientCert, clientKey, clientKeyEncrypted, otherCa, otherClientCert, otherClientKey] =
+    await Promise.all(
+      [
+        m.caPath,
+        m.certPath,
+        m.keyPath,
+        m.clientCertPath,
+        m.clientKeyPath,
+        m.clientKeyEncryptedPath,
+        m.otherCaPath,
+        m.otherClientCertPath,
+        m.otherClientKeyPath,
+      ].map((f) => fs.readFile(f)),
+    );
+  return {
+    ...m,
+    ca: ca!,
+    cert: cert!,
+    key: key!,
+    clientCert: clientCert!,
+    clientKey: clientKey!,
+    clientKeyEncrypted: clientKeyEncrypted!,
+    otherCa: otherCa!,
+    otherClientCert: otherClientCert!,
+    otherClientKey: otherClientKey!,
+  };
 }

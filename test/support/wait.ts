@@ -18,10 +18,7 @@ export function sleep(ms: number): Promise<void> {
  * "not yet"; the last error is reported if the wait times out. Each attempt is awaited, so a slow
  * predicate (e.g. a rabbitmqctl call, ~0.35 s) is never run concurrently with itself.
  */
-export async function waitFor(
-  predicate: () => Promise<boolean> | boolean,
-  opts: WaitForOptions = {},
-): Promise<void> {
+export async function waitFor(predicate: () => Promise<boolean> | boolean, opts: WaitForOptions = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const intervalMs = opts.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
@@ -40,7 +37,10 @@ export async function waitFor(
     await sleep(Math.min(intervalMs, remaining));
   }
   const what = opts.message ?? 'condition';
-  const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  const last =
+    lastError === undefined
+      ? ''
+      : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
   throw new Error(`Timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${what}${last}`);
 }
 

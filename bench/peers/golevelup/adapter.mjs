@@ -14,7 +14,10 @@ const { NestFactory } = core;
 const { RabbitMQModule, AmqpConnection, RabbitSubscribe } = golevelup;
 const version = createRequire(import.meta.url)('@golevelup/nestjs-rabbitmq/package.json').version;
 
-export const info = { system: '@golevelup/nestjs-rabbitmq', note: `v${version} on NestJS 11; publish + @RabbitSubscribe` };
+export const info = {
+  system: '@golevelup/nestjs-rabbitmq',
+  note: `v${version} on NestJS 11; publish + @RabbitSubscribe`,
+};
 
 export async function create({ queue, prefetch, consume, onMessage, variantOptions = {} }) {
   const providers = [];

@@ -51,7 +51,10 @@ export function classifyConnectionError(
   if (message === 'connect ETIMEDOUT' || code === 'ETIMEDOUT') {
     return new ConnectTimeoutError(address, settings.connectTimeout, err);
   }
-  if ((code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) || /certificate|SSL routines|alert/i.test(message)) {
+  if (
+    (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) ||
+    /certificate|SSL routines|alert/i.test(message)
+  ) {
     return new TlsHandshakeError(address, tlsDetail(code, message), err);
   }
   if (phase === 'disconnect') return new ConnectionLostError(address, message, err);

@@ -107,7 +107,9 @@ export class ConnectionPool implements LeaseOwner<Slot> {
   /** Takes a lease on a slot with room (or a new one), or waits for one. */
   private take(): Promise<Slot> {
     const usable = (s: Slot) => s.connection.state !== 'failed' && s.connection.state !== 'closed';
-    const slot = this.leases.pickWithRoom(usable, (s) => this.destroy(s)) ?? (this.leases.size < this.limit ? this.create() : undefined);
+    const slot =
+      this.leases.pickWithRoom(usable, (s) => this.destroy(s)) ??
+      (this.leases.size < this.limit ? this.create() : undefined);
     if (slot) {
       this.leases.take(slot);
       return Promise.resolve(slot);

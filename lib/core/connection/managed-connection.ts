@@ -124,7 +124,9 @@ export class ManagedConnection extends EventEmitter {
       });
     });
     // A setup failure is reported here rather than crashing the process as an unhandled 'error' event.
-    channel.on('error', (err: Error) => this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`));
+    channel.on('error', (err: Error) =>
+      this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`),
+    );
     return channel;
   }
 
@@ -186,7 +188,10 @@ export class ManagedConnection extends EventEmitter {
         },
       );
       // A blocked (or black-holed) connection never answers the close handshake: cut it.
-      const outcome = await Promise.race([closed, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), CLOSE_TIMEOUT_MS)))]);
+      const outcome = await Promise.race([
+        closed,
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), CLOSE_TIMEOUT_MS))),
+      ]);
       clearTimeout(timer);
       if (outcome === 'timeout') {
         this.logger.warn(`Connection ${this.id} did not close within ${CLOSE_TIMEOUT_MS} ms; dropping its socket.`);
@@ -232,7 +237,9 @@ export class ManagedConnection extends EventEmitter {
     this.connectedAt = new Date();
     this.blockedBy = undefined;
     if (this.manager) this.manager.reconnectTimeInSeconds = retryDelay(1, this.settings.retry) / 1000;
-    this.logger.log(`Connected to ${this.endpoint?.address ?? 'RabbitMQ'} as "${this.settings.connectionName}" (${this.role} connection ${this.id})`);
+    this.logger.log(
+      `Connected to ${this.endpoint?.address ?? 'RabbitMQ'} as "${this.settings.connectionName}" (${this.role} connection ${this.id})`,
+    );
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.resolve();
@@ -263,7 +270,12 @@ export class ManagedConnection extends EventEmitter {
 
   private onDisconnect(err: unknown): void {
     if (this.currentState === 'closed') return;
-    const error = classifyConnectionError(err ?? new Error('closed by the server'), this.endpoint, this.settings, 'disconnect');
+    const error = classifyConnectionError(
+      err ?? new Error('closed by the server'),
+      this.endpoint,
+      this.settings,
+      'disconnect',
+    );
     this.error = error;
     this.failures = 0;
     this.currentState = 'reconnecting';
@@ -274,7 +286,9 @@ export class ManagedConnection extends EventEmitter {
   private onBlocked(reason: string): void {
     this.blockedBy = reason;
     if (this.isConnected) this.currentState = 'blocked';
-    this.logger.warn(`RabbitMQ blocked ${this.role} connection ${this.id}: ${reason}. Publishing waits until the alarm clears.`);
+    this.logger.warn(
+      `RabbitMQ blocked ${this.role} connection ${this.id}: ${reason}. Publishing waits until the alarm clears.`,
+    );
     this.emit('blocked', reason);
   }
 
@@ -289,7 +303,9 @@ export class ManagedConnection extends EventEmitter {
     const manager = this.manager;
     this.manager = undefined;
     this.currentState = 'failed';
-    this.logger.error(`Giving up on ${this.role} connection ${this.id} after ${this.failures} attempt(s): ${error.message}`);
+    this.logger.error(
+      `Giving up on ${this.role} connection ${this.id} after ${this.failures} attempt(s): ${error.message}`,
+    );
     if (manager) {
       manager.removeAllListeners();
       // Let the manager finish the failure it is reporting, then cancel its pending retry.

@@ -18,7 +18,13 @@ export function coalesceSocketWrites(amqplibConnection: unknown): boolean {
   const muxer = internals?.muxer;
   const socket = internals?.stream;
   const flush = muxer?._readIncoming;
-  if (!muxer || typeof flush !== 'function' || typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return false;
+  if (
+    !muxer ||
+    typeof flush !== 'function' ||
+    typeof socket?.cork !== 'function' ||
+    typeof socket.uncork !== 'function'
+  )
+    return false;
   if (muxer.coalesced) return true;
   muxer.coalesced = true;
   muxer._readIncoming = function coalescedReadIncoming(this: unknown, ...args: unknown[]) {

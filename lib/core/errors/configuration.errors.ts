@@ -9,7 +9,10 @@ export class InvalidBrokerOptionError extends BrokerError {
     received: unknown,
     message?: string,
   ) {
-    super('INVALID_OPTION', message ?? `Invalid broker option "${option}": expected ${allowed}, received ${describeValue(received)}.`);
+    super(
+      'INVALID_OPTION',
+      message ?? `Invalid broker option "${option}": expected ${allowed}, received ${describeValue(received)}.`,
+    );
   }
 
   /** A key the library does not know (a typo, most often). Its value is not echoed: it may be a secret. */

@@ -15,7 +15,14 @@ export interface BrokerHealth {
  * publishing (resource alarm). down: a connection is lost or failed, or none was opened.
  */
 export function assessHealth(strategy: string, infos: readonly ConnectionInfo[], lastFailure?: Error): BrokerHealth {
-  const connections = infos.map(({ id, role, name, state, address, channels }) => ({ id, role, name, state, address, channels }));
+  const connections = infos.map(({ id, role, name, state, address, channels }) => ({
+    id,
+    role,
+    name,
+    state,
+    address,
+    channels,
+  }));
   if (infos.length === 0 && lastFailure) {
     return { status: 'down', strategy, connections, reason: lastFailure.message };
   }
@@ -24,13 +31,19 @@ export function assessHealth(strategy: string, infos: readonly ConnectionInfo[],
       status: 'down',
       strategy,
       connections,
-      reason: 'No connection to RabbitMQ is open yet (connections open on first use; set connectOnStartup: true to open one at start).',
+      reason:
+        'No connection to RabbitMQ is open yet (connections open on first use; set connectOnStartup: true to open one at start).',
     };
   }
   const unhealthy = infos.find((c) => c.state !== 'connected' && c.state !== 'blocked');
   if (unhealthy) {
     const why = unhealthy.lastError ?? `connection is ${unhealthy.state}`;
-    return { status: 'down', strategy, connections, reason: `${unhealthy.role} connection ${unhealthy.id} is ${unhealthy.state}: ${why}` };
+    return {
+      status: 'down',
+      strategy,
+      connections,
+      reason: `${unhealthy.role} connection ${unhealthy.id} is ${unhealthy.state}: ${why}`,
+    };
   }
   const blocked = infos.find((c) => c.state === 'blocked');
   if (blocked) {

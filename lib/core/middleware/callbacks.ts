@@ -25,13 +25,18 @@ export class Callbacks implements Middleware {
     if (ctx.error === undefined && ctx.failure === undefined && typeof onSuccess === 'string') {
       await this.send(ctx, onSuccess, [messageAsDict(ctx), ctx.result ?? null]);
     } else if (ctx.failure !== undefined && typeof onFailure === 'string') {
-      const error = ctx.error instanceof Error ? { type: ctx.error.name, message: ctx.error.message } : { type: 'Failure', message: ctx.failure };
+      const error =
+        ctx.error instanceof Error
+          ? { type: ctx.error.name, message: ctx.error.message }
+          : { type: 'Failure', message: ctx.failure };
       await this.send(ctx, onFailure, [messageAsDict(ctx), error]);
     }
   }
 
   private async send(ctx: MessageContext, actorName: string, args: unknown[]): Promise<void> {
     const actor = ctx.host.getActor(actorName);
-    await ctx.host.enqueue(createMessage({ queueName: actor?.queueName ?? ctx.host.defaultQueueName, actorName, args }));
+    await ctx.host.enqueue(
+      createMessage({ queueName: actor?.queueName ?? ctx.host.defaultQueueName, actorName, args }),
+    );
   }
 }

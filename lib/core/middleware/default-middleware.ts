@@ -11,5 +11,11 @@ import { TimeLimit } from './time-limit.js';
  * ended up failed. CurrentMessage is opt-in, as in Dramatiq (it has a process-wide cost).
  */
 export function defaultMiddleware(options: { retries?: RetriesOptions; timeLimit?: number } = {}): Middleware[] {
-  return [new AgeLimit(), new TimeLimit(options.timeLimit), new Callbacks(), new Pipelines(), new Retries(options.retries)];
+  return [
+    new AgeLimit(),
+    new TimeLimit(options.timeLimit),
+    new Callbacks(),
+    new Pipelines(),
+    new Retries(options.retries),
+  ];
 }

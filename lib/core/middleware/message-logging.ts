@@ -20,8 +20,12 @@ export class MessageLogging implements Middleware {
 
   afterProcess(ctx: MessageContext): void {
     const ms = Date.now() - (this.started.get(ctx) ?? ctx.receivedAt);
-    if (ctx.error === undefined) ctx.host.logger.log(`Succeeded ${ctx.message.message_id} ${ctx.actor.name} in ${ms} ms`);
-    else ctx.host.logger.warn(`Failed ${ctx.message.message_id} ${ctx.actor.name} after ${ms} ms: ${errorSummary(ctx.error)}`);
+    if (ctx.error === undefined)
+      ctx.host.logger.log(`Succeeded ${ctx.message.message_id} ${ctx.actor.name} in ${ms} ms`);
+    else
+      ctx.host.logger.warn(
+        `Failed ${ctx.message.message_id} ${ctx.actor.name} after ${ms} ms: ${errorSummary(ctx.error)}`,
+      );
   }
 }
 

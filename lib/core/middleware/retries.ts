@@ -57,12 +57,19 @@ export class Retries implements Middleware {
     const retryWhen = actorOptions.retryWhen ?? this.defaults.retryWhen;
     const maxRetries = ctx.option('max_retries', actorOptions.maxRetries, this.defaults.maxRetries);
     if (retryWhen ? !retryWhen(previous, error) : previous >= maxRetries) {
-      ctx.fail(retryWhen ? `retryWhen declined retry ${retries} after ${describe}` : `retries exceeded (${maxRetries}) after ${describe}`);
+      ctx.fail(
+        retryWhen
+          ? `retryWhen declined retry ${retries} after ${describe}`
+          : `retries exceeded (${maxRetries}) after ${describe}`,
+      );
       await this.notifyExhausted(ctx);
       return;
     }
     const minBackoff = ctx.option('min_backoff', actorOptions.minBackoff, this.defaults.minBackoff);
-    const maxBackoff = Math.min(ctx.option('max_backoff', actorOptions.maxBackoff, this.defaults.maxBackoff), RETRY_DEFAULTS.maxBackoff);
+    const maxBackoff = Math.min(
+      ctx.option('max_backoff', actorOptions.maxBackoff, this.defaults.maxBackoff),
+      RETRY_DEFAULTS.maxBackoff,
+    );
     let delay = computeBackoff(previous, minBackoff, maxBackoff, this.defaults.random);
     const retry = copyMessage(toDue(message), {
       options: { retries, traceback: traceback(error), requeue_timestamp: Date.now() },
@@ -76,7 +83,9 @@ export class Retries implements Middleware {
       await ctx.host.enqueue(retry, { delay });
     }
     ctx.retried = true;
-    ctx.host.logger.warn(`Message ${message.message_id} (${actor.name}) failed: ${describe}. Retry ${retries} of ${maxRetries} in ${delay} ms.`);
+    ctx.host.logger.warn(
+      `Message ${message.message_id} (${actor.name}) failed: ${describe}. Retry ${retries} of ${maxRetries} in ${delay} ms.`,
+    );
   }
 
   private async notifyExhausted(ctx: MessageContext): Promise<void> {
@@ -87,7 +96,13 @@ export class Retries implements Middleware {
       createMessage({
         queueName: actor?.queueName ?? ctx.host.defaultQueueName,
         actorName: target,
-        args: [messageAsDict(ctx), { retries: ctx.message.options.retries ?? 0, max_retries: ctx.option('max_retries', ctx.actor.options.maxRetries, this.defaults.maxRetries) }],
+        args: [
+          messageAsDict(ctx),
+          {
+            retries: ctx.message.options.retries ?? 0,
+            max_retries: ctx.option('max_retries', ctx.actor.options.maxRetries, this.defaults.maxRetries),
+          },
+        ],
       }),
     );
   }

@@ -4,7 +4,10 @@ import type { MessageContext, Middleware } from './middleware.js';
 export class TimeLimitExceededError extends BrokerError {
   constructor(actorName: string, limitMs: number) {
     // Short: it is logged with every retry. docs/troubleshooting.md has the fixes.
-    super('TIME_LIMIT_EXCEEDED', `Actor "${actorName}" ran longer than its time limit of ${limitMs} ms (run abandoned, AbortSignal fired)`);
+    super(
+      'TIME_LIMIT_EXCEEDED',
+      `Actor "${actorName}" ran longer than its time limit of ${limitMs} ms (run abandoned, AbortSignal fired)`,
+    );
   }
 }
 

@@ -58,20 +58,45 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
     }
   }
 
-  const producerSharing = checkInteger('maxPublishesPerChannel', options.maxPublishesPerChannel ?? DEFAULT_POOLS.maxPublishesPerChannel, 1, 65_535);
+  const producerSharing = checkInteger(
+    'maxPublishesPerChannel',
+    options.maxPublishesPerChannel ?? DEFAULT_POOLS.maxPublishesPerChannel,
+    1,
+    65_535,
+  );
   const pools: PoolSettings =
     strategy === 'pooled'
       ? {
           producerSharing,
-          producers: checkInteger('maxProducerConnections', options.maxProducerConnections ?? DEFAULT_POOLS.maxProducerConnections, 1, 10_000),
-          consumers: checkInteger('maxConsumerConnections', options.maxConsumerConnections ?? DEFAULT_POOLS.maxConsumerConnections, 1, 10_000),
+          producers: checkInteger(
+            'maxProducerConnections',
+            options.maxProducerConnections ?? DEFAULT_POOLS.maxProducerConnections,
+            1,
+            10_000,
+          ),
+          consumers: checkInteger(
+            'maxConsumerConnections',
+            options.maxConsumerConnections ?? DEFAULT_POOLS.maxConsumerConnections,
+            1,
+            10_000,
+          ),
           acquireTimeout: checkInteger('acquireTimeout', options.acquireTimeout ?? DEFAULT_POOLS.acquireTimeout, 1),
         }
       : {
           producerSharing,
           // RabbitMQ's default channel_max is 2047 per connection; both pools share it.
-          producers: checkInteger('maxProducerChannels', options.maxProducerChannels ?? DEFAULT_POOLS.maxProducerChannels, 1, 2047),
-          consumers: checkInteger('maxConsumerChannels', options.maxConsumerChannels ?? DEFAULT_POOLS.maxConsumerChannels, 1, 2047),
+          producers: checkInteger(
+            'maxProducerChannels',
+            options.maxProducerChannels ?? DEFAULT_POOLS.maxProducerChannels,
+            1,
+            2047,
+          ),
+          consumers: checkInteger(
+            'maxConsumerChannels',
+            options.maxConsumerChannels ?? DEFAULT_POOLS.maxConsumerChannels,
+            1,
+            2047,
+          ),
           acquireTimeout: 0,
           publishesWhileConsuming: checkInteger(
             'maxPublishesWhileConsuming',
@@ -98,7 +123,8 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
     strategy,
     connection: resolveConnectionSettings(options),
     pools,
-    connectOnStartup: options.connectOnStartup === undefined ? false : checkBoolean('connectOnStartup', options.connectOnStartup),
+    connectOnStartup:
+      options.connectOnStartup === undefined ? false : checkBoolean('connectOnStartup', options.connectOnStartup),
     logger,
   };
 }

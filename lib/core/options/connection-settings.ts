@@ -55,7 +55,17 @@ export const CONNECTION_OPTION_KEYS = [
   'tls',
 ] as const;
 
-const TLS_KEYS = ['ca', 'cert', 'key', 'caFile', 'certFile', 'keyFile', 'passphrase', 'servername', 'rejectUnauthorized'];
+const TLS_KEYS = [
+  'ca',
+  'cert',
+  'key',
+  'caFile',
+  'certFile',
+  'keyFile',
+  'passphrase',
+  'servername',
+  'rejectUnauthorized',
+];
 const RETRY_KEYS = ['maxRetries', 'intervalStart', 'intervalStep', 'intervalMax'];
 
 export function resolveConnectionSettings(options: ConnectionOptions): ConnectionSettings {
@@ -67,7 +77,8 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
   const connectTimeout = checkInteger('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, 1);
   const coalesceWrites = checkBoolean('coalesceWrites', options.coalesceWrites ?? true);
   const retry = resolveRetry(options.retry);
-  const extra = options.clientProperties === undefined ? {} : checkPlainObject('clientProperties', options.clientProperties);
+  const extra =
+    options.clientProperties === undefined ? {} : checkPlainObject('clientProperties', options.clientProperties);
   // clientProperties.connection_name (the Python spelling) wins, so logs and health show what the server shows.
   const connectionName =
     extra.connection_name !== undefined
@@ -77,7 +88,11 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
         : checkNonEmptyString('connectionName', options.connectionName);
   const tls = options.tls === undefined ? undefined : resolveTls(options.tls);
   if (tls && !endpoints.some((e) => e.tls)) {
-    throw new InvalidBrokerOptionError('tls', "an amqps:// URL to go with it (TLS is used only for amqps://)", 'amqp:// only');
+    throw new InvalidBrokerOptionError(
+      'tls',
+      'an amqps:// URL to go with it (TLS is used only for amqps://)',
+      'amqp:// only',
+    );
   }
 
   const secrets: string[] = [];
@@ -89,14 +104,14 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
 
   return hideSecret(
     {
-    endpoints,
-    heartbeat,
-    connectTimeout,
-    coalesceWrites,
-    retry,
-    connectionName,
-    clientProperties: { ...extra, connection_name: connectionName },
-    tls: tls && hideSecret(hideSecret({ ...tls }, 'passphrase', tls.passphrase), 'key', tls.key),
+      endpoints,
+      heartbeat,
+      connectTimeout,
+      coalesceWrites,
+      retry,
+      connectionName,
+      clientProperties: { ...extra, connection_name: connectionName },
+      tls: tls && hideSecret(hideSecret({ ...tls }, 'passphrase', tls.passphrase), 'key', tls.key),
     },
     'secrets',
     secrets,
@@ -118,7 +133,11 @@ function parseEndpoint(option: string, url: unknown): Endpoint {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidBrokerOptionError(option, "an AMQP URL such as 'amqp://user:pass@host:5672/vhost'", redactUrl(url));
+    throw new InvalidBrokerOptionError(
+      option,
+      "an AMQP URL such as 'amqp://user:pass@host:5672/vhost'",
+      redactUrl(url),
+    );
   }
   if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
     throw new InvalidBrokerOptionError(option, "a URL starting with 'amqp://' or 'amqps://'", redactUrl(url));
@@ -128,7 +147,11 @@ function parseEndpoint(option: string, url: unknown): Endpoint {
   }
   const vhost = parsed.pathname.length > 1 ? decodeURIComponent(parsed.pathname.slice(1)) : '/';
   // `url` carries the password: not enumerable, so util.inspect and JSON.stringify leave it out.
-  return hideSecret({ address: describeAddress(url), vhost, tls: parsed.protocol === 'amqps:' }, 'url', url) as unknown as Endpoint;
+  return hideSecret(
+    { address: describeAddress(url), vhost, tls: parsed.protocol === 'amqps:' },
+    'url',
+    url,
+  ) as unknown as Endpoint;
 }
 
 function safePassword(url: string): string | undefined {
@@ -177,7 +200,11 @@ function resolveTls(tls: TlsOptions): ResolvedTls {
   const cert = tls.certFile !== undefined ? fromFile('tls.certFile', tls.certFile) : tls.cert;
   const key = tls.keyFile !== undefined ? fromFile('tls.keyFile', tls.keyFile) : tls.key;
   if ((cert === undefined) !== (key === undefined)) {
-    throw new InvalidBrokerOptionError('tls.key', 'a client certificate and its key together (cert and key)', 'only one of them');
+    throw new InvalidBrokerOptionError(
+      'tls.key',
+      'a client certificate and its key together (cert and key)',
+      'only one of them',
+    );
   }
   return {
     ca: ca.length > 0 ? ca : undefined,

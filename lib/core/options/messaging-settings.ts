@@ -26,11 +26,18 @@ export const MESSAGING_DEFAULTS = {
 } as const;
 
 export function resolveMessagingSettings(options: MessagingOptions): MessagingSettings {
-  const defaultQueueName = checkNonEmptyString('defaultQueueName', options.defaultQueueName ?? MESSAGING_DEFAULTS.defaultQueueName);
+  const defaultQueueName = checkNonEmptyString(
+    'defaultQueueName',
+    options.defaultQueueName ?? MESSAGING_DEFAULTS.defaultQueueName,
+  );
   try {
     assertValidName('queue', defaultQueueName);
   } catch {
-    throw new InvalidBrokerOptionError('defaultQueueName', 'a name matching [a-zA-Z_][a-zA-Z0-9._-]*', defaultQueueName);
+    throw new InvalidBrokerOptionError(
+      'defaultQueueName',
+      'a name matching [a-zA-Z_][a-zA-Z0-9._-]*',
+      defaultQueueName,
+    );
   }
   if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
     throw new InvalidBrokerOptionError('middleware', 'an array of middleware objects', options.middleware);
@@ -39,11 +46,24 @@ export function resolveMessagingSettings(options: MessagingOptions): MessagingSe
     defaultQueueName,
     confirmDelivery: checkBoolean('confirmDelivery', options.confirmDelivery ?? MESSAGING_DEFAULTS.confirmDelivery),
     confirmTimeout: checkInteger('confirmTimeout', options.confirmTimeout ?? MESSAGING_DEFAULTS.confirmTimeout, 1),
-    maxEnqueueAttempts: checkInteger('maxEnqueueAttempts', options.maxEnqueueAttempts ?? MESSAGING_DEFAULTS.maxEnqueueAttempts, 1, 1000),
-    maxBufferedMessages: checkInteger('maxBufferedMessages', options.maxBufferedMessages ?? MESSAGING_DEFAULTS.maxBufferedMessages, 1),
+    maxEnqueueAttempts: checkInteger(
+      'maxEnqueueAttempts',
+      options.maxEnqueueAttempts ?? MESSAGING_DEFAULTS.maxEnqueueAttempts,
+      1,
+      1000,
+    ),
+    maxBufferedMessages: checkInteger(
+      'maxBufferedMessages',
+      options.maxBufferedMessages ?? MESSAGING_DEFAULTS.maxBufferedMessages,
+      1,
+    ),
     topology: resolveTopology(options),
     middleware: options.middleware,
-    maxMessageBytes: checkInteger('maxMessageBytes', options.maxMessageBytes ?? MESSAGING_DEFAULTS.maxMessageBytes, 1024),
+    maxMessageBytes: checkInteger(
+      'maxMessageBytes',
+      options.maxMessageBytes ?? MESSAGING_DEFAULTS.maxMessageBytes,
+      1024,
+    ),
   };
 }
 

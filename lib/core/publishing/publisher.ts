@@ -195,10 +195,16 @@ export class Publisher {
    * Decides on a failed attempt: throws the error to report, or resolves (after a pause) when
    * the next attempt should go.
    */
-  private async afterFailure(err: unknown, lease: ChannelLease | undefined, message: OutgoingMessage, attempt: number): Promise<void> {
+  private async afterFailure(
+    err: unknown,
+    lease: ChannelLease | undefined,
+    message: OutgoingMessage,
+    attempt: number,
+  ): Promise<void> {
     // amqp-connection-manager and amqplib report a confirm timeout and a nack as plain errors.
     const text = err instanceof Error && !(err instanceof BrokerError) ? err.message : undefined;
-    if (text === 'timeout') throw new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout);
+    if (text === 'timeout')
+      throw new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout);
     if (text === 'message nacked') throw new PublishRejectedError(message.queueName, message.messageId, text, err);
     if (err instanceof PublishConfirmTimeoutError || err instanceof PublishRejectedError) throw err;
     if (err instanceof BrokerConnectionError) throw err;
@@ -210,7 +216,9 @@ export class Publisher {
     if (!isConnectionGone(err) || attempt >= maxEnqueueAttempts) {
       throw new PublishFailedError(message.queueName, message.messageId, attempt, err);
     }
-    this.logger.debug?.(`Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`);
+    this.logger.debug?.(
+      `Publish of ${message.messageId} interrupted (${(err as Error).message}); attempt ${attempt + 1} of ${maxEnqueueAttempts}.`,
+    );
     // amqplib reports the closed channel before the connection's own close: pause so the
     // next attempt waits for the reconnect instead of hitting the same dead channel.
     await pause(Math.min(100 * 2 ** (attempt - 1), 2_000));
@@ -221,8 +229,15 @@ export class Publisher {
    * once more; a second return means it cannot be routed at all.
    */
   private redeclare(message: OutgoingMessage, alreadyRedeclared = false): true {
-    if (alreadyRedeclared) throw new PublishRejectedError(message.queueName, message.messageId, 'unroutable even after re-declaring the queue');
-    this.logger.warn(`Queue "${message.queueName}" was missing when ${message.messageId} was published; declaring it again.`);
+    if (alreadyRedeclared)
+      throw new PublishRejectedError(
+        message.queueName,
+        message.messageId,
+        'unroutable even after re-declaring the queue',
+      );
+    this.logger.warn(
+      `Queue "${message.queueName}" was missing when ${message.messageId} was published; declaring it again.`,
+    );
     this.declarer.forget(message.canonicalQueue);
     return true;
   }

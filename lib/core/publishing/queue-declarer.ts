@@ -5,7 +5,6 @@ import { canonicalQueueName } from '../naming.js';
 import { isInequivalentArgError } from '../topology/errors.js';
 import type { Topology } from '../topology/topology.js';
 
-
 /**
  * Declares a queue's three queues once (lazily, at first publish or consume) and caches
  * that. Works on a short-lived raw channel: a failed declaration closes its channel, and we

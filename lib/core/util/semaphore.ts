@@ -22,7 +22,8 @@ export class Semaphore {
    * what is held takes effect as holders release (nobody loses a permit they hold).
    */
   setPermits(permits: number): void {
-    if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`permits must be an integer >= 1, got ${permits}`);
+    if (!Number.isInteger(permits) || permits < 1)
+      throw new RangeError(`permits must be an integer >= 1, got ${permits}`);
     this.available += permits - this.permitCount;
     this.permitCount = permits;
     while (this.available > 0 && this.waiting.length > 0) {

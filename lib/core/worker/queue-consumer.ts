@@ -84,15 +84,19 @@ export class QueueConsumer {
       this.batchers.set(channel, new AckBatcher(channel));
       await channel.prefetch(prefetch, false).catch(() => undefined);
     });
-    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), { noAck: false });
+    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), {
+      noAck: false,
+    });
     this.consumerTag = consumerTag;
     // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
-    const onFailed = () => this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs);
+    const onFailed = () =>
+      this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs);
     // The channel closed while its connection stayed up (a channel error, RabbitMQ's
     // consumer_timeout): amqp-connection-manager only re-creates channels on reconnect, so
     // this consumer would sit idle for good. Start it over on a new channel.
     const onDead = (dead: unknown) => {
-      if (dead === lease.channel) this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
+      if (dead === lease.channel)
+        this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
     };
     lease.connection.once('failed', onFailed);
     lease.connection.on('channelDead', onDead);
@@ -174,7 +178,9 @@ export class QueueConsumer {
     try {
       await this.handleMessage(delivery, channel);
     } catch (err) {
-      this.host.logger.error(`Unexpected failure handling a message from "${this.queueName}": ${(err as Error).message}`);
+      this.host.logger.error(
+        `Unexpected failure handling a message from "${this.queueName}": ${(err as Error).message}`,
+      );
       this.settle(channel, delivery, { kind: 'requeue', reason: (err as Error).message });
     } finally {
       this.running -= 1;
@@ -211,7 +217,12 @@ export class QueueConsumer {
     }
     const actor = this.host.getActor(message.actor_name);
     if (!actor) {
-      this.settle(channel, delivery, { kind: 'dead-letter', reason: `no actor named "${message.actor_name}" in this worker` }, message);
+      this.settle(
+        channel,
+        delivery,
+        { kind: 'dead-letter', reason: `no actor named "${message.actor_name}" in this worker` },
+        message,
+      );
       return;
     }
     const slot = this.limiter.tryAcquire(); // never false: the limiter has no wait bound
@@ -231,14 +242,24 @@ export class QueueConsumer {
     }
   }
 
-  private async republish(channel: Channel, delivery: ConsumeMessage, message: DramatiqMessage, delay: number | undefined): Promise<void> {
+  private async republish(
+    channel: Channel,
+    delivery: ConsumeMessage,
+    message: DramatiqMessage,
+    delay: number | undefined,
+  ): Promise<void> {
     try {
       await this.host.enqueue(message, delay === undefined ? {} : { delay });
       this.stats.delayed += delay === undefined ? 0 : 1;
       this.settle(channel, delivery, { kind: 'ack' }, message);
     } catch (err) {
       await pause(REQUEUE_PAUSE_MS);
-      this.settle(channel, delivery, { kind: 'requeue', reason: `could not move the message: ${(err as Error).message}` }, message);
+      this.settle(
+        channel,
+        delivery,
+        { kind: 'requeue', reason: `could not move the message: ${(err as Error).message}` },
+        message,
+      );
     }
   }
 
@@ -257,7 +278,13 @@ export class QueueConsumer {
     });
   }
 
-  private settle(channel: Channel, delivery: ConsumeMessage, outcome: Outcome, message?: DramatiqMessage, quiet = false): void {
+  private settle(
+    channel: Channel,
+    delivery: ConsumeMessage,
+    outcome: Outcome,
+    message?: DramatiqMessage,
+    quiet = false,
+  ): void {
     try {
       const batcher = this.batchers.get(channel);
       if (outcome.kind === 'ack') {
@@ -271,7 +298,9 @@ export class QueueConsumer {
       if (outcome.kind === 'dead-letter') {
         channel.nack(delivery, false, false);
         this.stats.deadLettered += 1;
-        this.host.logger.error(`Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`);
+        this.host.logger.error(
+          `Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`,
+        );
       } else {
         channel.nack(delivery, false, true);
         this.stats.requeued += 1;

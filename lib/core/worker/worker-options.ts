@@ -24,7 +24,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'worker'): WorkerSettings {
   checkKnownKeys(prefix, checkPlainObject(prefix, options), KEYS);
-  if (options.queues !== undefined && (!Array.isArray(options.queues) || options.queues.some((q) => typeof q !== 'string'))) {
+  if (
+    options.queues !== undefined &&
+    (!Array.isArray(options.queues) || options.queues.some((q) => typeof q !== 'string'))
+  ) {
     throw new InvalidBrokerOptionError(`${prefix}.queues`, 'an array of queue names', options.queues);
   }
   return {

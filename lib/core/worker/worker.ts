@@ -33,7 +33,10 @@ export class Worker {
     if (this.state !== 'new') return;
     this.state = 'running';
     const names = this.queues;
-    this.consumers = names.flatMap((q) => [new QueueConsumer(q, this.host, this.settings), new QueueConsumer(delayQueueName(q), this.host, this.settings)]);
+    this.consumers = names.flatMap((q) => [
+      new QueueConsumer(q, this.host, this.settings),
+      new QueueConsumer(delayQueueName(q), this.host, this.settings),
+    ]);
     try {
       this.host.workerRunning?.(true);
       await Promise.all(this.consumers.map((c) => c.start()));

@@ -7,7 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DramatiqBroker } from '../../../lib/core/broker.js';
 import {
   AuthenticationFailedError,
   ConnectionLimitReachedError,
@@ -67,7 +66,12 @@ describe('TLS (verify_peer, client certificate required)', () => {
     const broker = brokers.create({
       strategy: 'pooled',
       url: node.amqpsUrl,
-      tls: { caFile: tls.caPath, certFile: tls.clientCertPath, keyFile: tls.clientKeyEncryptedPath, passphrase: tls.clientKeyPassphrase },
+      tls: {
+        caFile: tls.caPath,
+        certFile: tls.clientCertPath,
+        keyFile: tls.clientKeyEncryptedPath,
+        passphrase: tls.clientKeyPassphrase,
+      },
       retry: noRetry,
     });
     await ensureProducerConnection(broker);
@@ -75,11 +79,21 @@ describe('TLS (verify_peer, client certificate required)', () => {
   });
 
   it('refuses a server signed by a CA it was not given (verification is on by default)', async () => {
-    const broker = brokers.create({ strategy: 'shared', url: node.amqpsUrl, tls: { ca: tls.otherCa, cert: tls.clientCert, key: tls.clientKey }, retry: noRetry });
+    const broker = brokers.create({
+      strategy: 'shared',
+      url: node.amqpsUrl,
+      tls: { ca: tls.otherCa, cert: tls.clientCert, key: tls.clientKey },
+      retry: noRetry,
+    });
     const err = await ensureConsumerConnection(broker).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TlsHandshakeError);
     expect((err as Error).message).toMatch(/not signed by a trusted CA.*tls\.ca/);
-    const noCa = brokers.create({ strategy: 'shared', url: node.amqpsUrl, tls: { cert: tls.clientCert, key: tls.clientKey }, retry: noRetry });
+    const noCa = brokers.create({
+      strategy: 'shared',
+      url: node.amqpsUrl,
+      tls: { cert: tls.clientCert, key: tls.clientKey },
+      retry: noRetry,
+    });
     await expect(ensureConsumerConnection(noCa)).rejects.toBeInstanceOf(TlsHandshakeError);
   });
 
@@ -111,44 +125,62 @@ describe('limits and permissions', () => {
 
   it('reports a wrong password at once, without the password', async () => {
     const logger = new CapturingLogger();
-    const broker = brokers.create({ strategy: 'shared', url: `amqp://guest:not-the-pw-123@127.0.0.1:${node.port}`, logger });
+    const broker = brokers.create({
+      strategy: 'shared',
+      url: `amqp://guest:not-the-pw-123@127.0.0.1:${node.port}`,
+      logger,
+    });
     const err = await ensureConsumerConnection(broker).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationFailedError);
-    expect(JSON.stringify(broker.health()) + logger.text() + String((err as Error).message)).not.toContain('not-the-pw-123');
+    expect(JSON.stringify(broker.health()) + logger.text() + String((err as Error).message)).not.toContain(
+      'not-the-pw-123',
+    );
   });
 });
 
 describe('resource alarm and broker restart', () => {
-  it('is degraded while RabbitMQ blocks publishers; publishes time out instead of hanging; all resumes after', async () => {
-    const queue = uniqueName('alarm');
-    const logger = new CapturingLogger();
-    const broker = brokers.create({ strategy: 'shared', url: node.amqpUrl, confirmTimeout: 1_500, logger });
-    await broker.send('noop', { queueName: queue });
-    await node.setMemoryHighWatermark(0);
-    try {
-      const started = Date.now();
-      const err = await broker.send('noop', { queueName: queue }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PublishConfirmTimeoutError);
-      expect(Date.now() - started).toBeLessThan(1_500 + 1_000);
-      await waitFor(() => broker.health().status === 'degraded', { timeoutMs: 10_000, message: 'degraded health' });
-      expect(broker.health().reason).toMatch(/RabbitMQ blocks shared connection .*low on memory/);
-      expect(logger.text()).toMatch(/RabbitMQ blocked shared connection/);
-    } finally {
-      await node.setMemoryHighWatermark(0.4);
-    }
-    await waitFor(() => broker.health().status === 'up', { timeoutMs: 15_000, message: 'health back up' });
-    await broker.send('noop', { queueName: queue });
-    expect((await broker.getQueueMessageCounts(queue)).ready).toBeGreaterThanOrEqual(2);
-    await broker.deleteQueue(queue);
-  }, LONG);
+  it(
+    'is degraded while RabbitMQ blocks publishers; publishes time out instead of hanging; all resumes after',
+    async () => {
+      const queue = uniqueName('alarm');
+      const logger = new CapturingLogger();
+      const broker = brokers.create({ strategy: 'shared', url: node.amqpUrl, confirmTimeout: 1_500, logger });
+      await broker.send('noop', { queueName: queue });
+      await node.setMemoryHighWatermark(0);
+      try {
+        const started = Date.now();
+        const err = await broker.send('noop', { queueName: queue }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PublishConfirmTimeoutError);
+        expect(Date.now() - started).toBeLessThan(1_500 + 1_000);
+        await waitFor(() => broker.health().status === 'degraded', { timeoutMs: 10_000, message: 'degraded health' });
+        expect(broker.health().reason).toMatch(/RabbitMQ blocks shared connection .*low on memory/);
+        expect(logger.text()).toMatch(/RabbitMQ blocked shared connection/);
+      } finally {
+        await node.setMemoryHighWatermark(0.4);
+      }
+      await waitFor(() => broker.health().status === 'up', { timeoutMs: 15_000, message: 'health back up' });
+      await broker.send('noop', { queueName: queue });
+      expect((await broker.getQueueMessageCounts(queue)).ready).toBeGreaterThanOrEqual(2);
+      await broker.deleteQueue(queue);
+    },
+    LONG,
+  );
 
-  it('reconnects by itself after a broker restart (stop_app / start_app)', async () => {
-    const broker = brokers.create({ strategy: 'pooled', url: node.amqpUrl, retry: { maxRetries: 30, intervalStart: 200, intervalStep: 200, intervalMax: 1_000 } });
-    await ensureConsumerConnection(broker);
-    await node.stopApp();
-    await waitFor(() => broker.health().status === 'down', { timeoutMs: 10_000, message: 'down during restart' });
-    await node.startApp();
-    await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, message: 'up after restart' });
-    await ensureConsumerConnection(broker);
-  }, LONG);
+  it(
+    'reconnects by itself after a broker restart (stop_app / start_app)',
+    async () => {
+      const broker = brokers.create({
+        strategy: 'pooled',
+        url: node.amqpUrl,
+        retry: { maxRetries: 30, intervalStart: 200, intervalStep: 200, intervalMax: 1_000 },
+      });
+      await ensureConsumerConnection(broker);
+      await node.stopApp();
+      await waitFor(() => broker.health().status === 'down', { timeoutMs: 10_000, message: 'down during restart' });
+      await node.startApp();
+      await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, message: 'up after restart' });
+      await ensureConsumerConnection(broker);
+    },
+    LONG,
+  );
 });

@@ -5,7 +5,13 @@ import {
   ConnectionFailedError,
   ConnectionRefusedError,
 } from '../../../lib/core/errors/index.js';
-import { BrokerTracker, CapturingLogger, closeServerConnectionsNamed, serverConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
+import {
+  BrokerTracker,
+  CapturingLogger,
+  closeServerConnectionsNamed,
+  serverConnectionsNamed,
+  uniqueName,
+} from '../../support/broker-fixtures.js';
 import { freePort } from '../../support/ports.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { waitFor } from '../../support/wait.js';
@@ -69,7 +75,9 @@ describe('connection retries', () => {
       logger,
     });
     await expect(broker.acquire('consumer')).rejects.toBeInstanceOf(ConnectionRefusedError);
-    await expect(broker.acquire('consumer')).rejects.toThrow(/refused the connection to amqp:\/\/127\.0\.0\.1:\d+ .*RabbitMQ is running/);
+    await expect(broker.acquire('consumer')).rejects.toThrow(
+      /refused the connection to amqp:\/\/127\.0\.0\.1:\d+ .*RabbitMQ is running/,
+    );
     expect(logger.text()).toMatch(/attempt 1 of 2/);
     expect(logger.text()).not.toContain('topsecretpw');
     expect(JSON.stringify(broker.health())).not.toContain('topsecretpw');
@@ -112,7 +120,9 @@ describe('recovery after the server closes the connection', () => {
     expect(after[0].name).not.toBe(before[0].name); // a new TCP connection
     // The lent channel works again on the new connection.
     await consumer.channel.waitForConnect();
-    await expect(consumer.channel.checkQueue('amq.rabbitmq.trace').catch(() => 'channel answered')).resolves.toBeDefined();
+    await expect(
+      consumer.channel.checkQueue('amq.rabbitmq.trace').catch(() => 'channel answered'),
+    ).resolves.toBeDefined();
     consumer.release();
   });
 });
@@ -123,18 +133,32 @@ describe('heartbeat loss', () => {
     const proxy = await TcpProxy.start(5672);
     try {
       const logger = new CapturingLogger();
-      const broker = brokers.create({ strategy: 'shared', url: proxy.amqpUrl(), heartbeat: 1, retry: { maxRetries: 50, intervalStart: 200, intervalStep: 0, intervalMax: 200 }, connectTimeout: 1_000, logger });
+      const broker = brokers.create({
+        strategy: 'shared',
+        url: proxy.amqpUrl(),
+        heartbeat: 1,
+        retry: { maxRetries: 50, intervalStart: 200, intervalStep: 0, intervalMax: 200 },
+        connectTimeout: 1_000,
+        logger,
+      });
       await broker.connect();
       proxy.blackhole(true);
       const started = Date.now();
-      await waitFor(() => broker.health().status === 'down', { timeoutMs: 5_000, intervalMs: 50, message: 'heartbeat loss noticed' });
+      await waitFor(() => broker.health().status === 'down', {
+        timeoutMs: 5_000,
+        intervalMs: 50,
+        message: 'heartbeat loss noticed',
+      });
       const detectedAfter = Date.now() - started;
       expect(detectedAfter).toBeLessThan(3 * 1_000 + 500);
       expect(detectedAfter).toBeGreaterThanOrEqual(1_900);
       expect(logger.text()).toMatch(/missed its heartbeats \(interval 1 s\)/);
       expect(broker.health().reason).toMatch(/HEARTBEAT|heartbeats/);
       proxy.blackhole(false);
-      await waitFor(() => broker.health().status === 'up', { timeoutMs: 10_000, message: 'reconnected after the path healed' });
+      await waitFor(() => broker.health().status === 'up', {
+        timeoutMs: 10_000,
+        message: 'reconnected after the path healed',
+      });
     } finally {
       await proxy.close();
     }

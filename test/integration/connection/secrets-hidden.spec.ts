@@ -10,7 +10,8 @@ describe('credentials stay out of inspect and JSON', () => {
       tls: { passphrase: 'pass-phrase-xyz', cert: 'CERT', key: 'PRIVATE-KEY-PEM-abc' },
     });
     const shown = inspect(broker, { depth: 10 }) + JSON.stringify(broker.settings);
-    for (const secret of ['Sup3rS3cretPw', 'pass-phrase-xyz', 'PRIVATE-KEY-PEM-abc']) expect(shown).not.toContain(secret);
+    for (const secret of ['Sup3rS3cretPw', 'pass-phrase-xyz', 'PRIVATE-KEY-PEM-abc'])
+      expect(shown).not.toContain(secret);
     // Still usable by the library itself.
     expect(broker.settings.connection.endpoints[0].url).toContain('Sup3rS3cretPw');
     expect(broker.settings.connection.tls?.passphrase).toBe('pass-phrase-xyz');
@@ -18,7 +19,11 @@ describe('credentials stay out of inspect and JSON', () => {
   });
 
   it('inspecting a connected broker shows a summary, not the connection manager (which holds the URL)', async () => {
-    const broker = new DramatiqBroker({ strategy: 'pooled', url: 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'inspect-check' });
+    const broker = new DramatiqBroker({
+      strategy: 'pooled',
+      url: 'amqp://guest:guest@127.0.0.1:5672',
+      connectionName: 'inspect-check',
+    });
     try {
       await broker.connect();
       const shown = inspect(broker, { depth: 20 });

@@ -51,7 +51,12 @@ describe("strategy 'shared'", () => {
 
   it('fails at once with ChannelLimitExceededError when a channel pool is exhausted', async () => {
     // One publish per channel, so three leases fill the pool.
-    const broker = brokers.create({ strategy: 'shared', connectionName: uniqueName(), maxProducerChannels: 3, maxPublishesPerChannel: 1 });
+    const broker = brokers.create({
+      strategy: 'shared',
+      connectionName: uniqueName(),
+      maxProducerChannels: 3,
+      maxPublishesPerChannel: 1,
+    });
     const leases = await Promise.all([1, 2, 3].map(() => broker.acquire('producer')));
     const started = Date.now();
     await expect(broker.acquire('producer')).rejects.toBeInstanceOf(ChannelLimitExceededError);
@@ -71,26 +76,32 @@ describe("strategy 'shared'", () => {
     await broker.close();
     await broker.close();
     expect(broker.connections()).toEqual([]);
-    await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, { timeoutMs: 10_000, message: 'server to drop the connection' });
+    await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, {
+      timeoutMs: 10_000,
+      message: 'server to drop the connection',
+    });
     (await broker.acquire('producer')).release();
     expect(await serverConnectionsNamed(name)).toHaveLength(1);
   });
 });
 
 describe('producer channels carry many publishes at once', () => {
-  it.each(['shared', 'pooled'] as const)('%s: 300 concurrent sends share one producer channel (maxPublishesPerChannel 1000)', async (strategy) => {
-    const name = uniqueName(`share-${strategy}`);
-    const queue = uniqueName('q-share');
-    queues.push(queue);
-    const broker = brokers.create({ strategy, connectionName: name });
-    const setup = await broker.acquire('producer');
-    await setup.channel.assertQueue(queue, { durable: false });
-    setup.release();
-    await Promise.all(Array.from({ length: 300 }, (_, i) => publishOnce(broker, queue, i)));
-    const producers = broker.connections().filter((c) => c.role !== 'consumer');
-    expect(producers).toHaveLength(1);
-    expect(producers[0].channels).toBe(1);
-  });
+  it.each(['shared', 'pooled'] as const)(
+    '%s: 300 concurrent sends share one producer channel (maxPublishesPerChannel 1000)',
+    async (strategy) => {
+      const name = uniqueName(`share-${strategy}`);
+      const queue = uniqueName('q-share');
+      queues.push(queue);
+      const broker = brokers.create({ strategy, connectionName: name });
+      const setup = await broker.acquire('producer');
+      await setup.channel.assertQueue(queue, { durable: false });
+      setup.release();
+      await Promise.all(Array.from({ length: 300 }, (_, i) => publishOnce(broker, queue, i)));
+      const producers = broker.connections().filter((c) => c.role !== 'consumer');
+      expect(producers).toHaveLength(1);
+      expect(producers[0].channels).toBe(1);
+    },
+  );
 
   it('opens another channel only when one is full', async () => {
     const broker = brokers.create({ strategy: 'shared', connectionName: uniqueName(), maxPublishesPerChannel: 2 });
@@ -105,7 +116,12 @@ describe("strategy 'pooled'", () => {
     const name = uniqueName('pooled');
     const queue = uniqueName('q-pooled');
     queues.push(queue);
-    const broker = brokers.create({ strategy: 'pooled', connectionName: name, maxProducerConnections: 4, maxConsumerConnections: 3 });
+    const broker = brokers.create({
+      strategy: 'pooled',
+      connectionName: name,
+      maxProducerConnections: 4,
+      maxConsumerConnections: 3,
+    });
     const setup = await broker.acquire('producer');
     await setup.channel.assertQueue(queue, { durable: false, autoDelete: false });
     setup.release();
@@ -137,14 +153,28 @@ describe("strategy 'pooled'", () => {
     expect(peak).toBeLessThanOrEqual(7);
     expect(await serverConnectionsNamed(name)).toHaveLength(infos.length);
     // Reuse: 200 operations went through at most 4 producer connections, whose ids were never replaced.
-    expect(infos.filter((c) => c.role === 'producer').map((c) => c.id).sort()).toEqual(
-      ['producer-1', 'producer-2', 'producer-3', 'producer-4'].slice(0, infos.filter((c) => c.role === 'producer').length),
+    expect(
+      infos
+        .filter((c) => c.role === 'producer')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(
+      ['producer-1', 'producer-2', 'producer-3', 'producer-4'].slice(
+        0,
+        infos.filter((c) => c.role === 'producer').length,
+      ),
     );
     consumers.forEach((c) => c.release());
   });
 
   it('makes callers wait for a free connection, up to acquireTimeout', async () => {
-    const broker = brokers.create({ strategy: 'pooled', connectionName: uniqueName(), maxProducerConnections: 1, maxPublishesPerChannel: 1, acquireTimeout: 300 });
+    const broker = brokers.create({
+      strategy: 'pooled',
+      connectionName: uniqueName(),
+      maxProducerConnections: 1,
+      maxPublishesPerChannel: 1,
+      acquireTimeout: 300,
+    });
     const first = await broker.acquire('producer');
     const waiting = broker.acquire('producer');
     setTimeout(() => first.release(), 100);

@@ -18,7 +18,8 @@ interface CountedSocket {
 /** Counts the socket-level writes (each is one syscall in practice) under our producer connection. */
 async function countSocketWrites(broker: DramatiqBroker): Promise<{ calls: number }> {
   const lease = await broker.acquire('producer');
-  const socket = (lease.connection.rawConnection as unknown as { connection: { stream: CountedSocket } }).connection.stream;
+  const socket = (lease.connection.rawConnection as unknown as { connection: { stream: CountedSocket } }).connection
+    .stream;
   lease.release();
   const counter = { calls: 0 };
   const write = socket._write;
@@ -61,7 +62,7 @@ describe('coalesced socket writes (coalesceWrites)', () => {
     cleanups.push(() => conn.close());
     const ch = await conn.createChannel();
     const seen: number[] = [];
-    await ch.consume(queue, (m) => m && seen.push((decodeMessage(m.content).args[0] as number)), { noAck: true });
+    await ch.consume(queue, (m) => m && seen.push(decodeMessage(m.content).args[0] as number), { noAck: true });
     await waitFor(() => seen.length === count + 1, { timeoutMs: 10_000 });
     expect(seen).toEqual([-1, ...Array.from({ length: count }, (_, i) => i)]);
   });

@@ -55,10 +55,17 @@ describe.each(['shared', 'pooled'] as const)('actors on strategy %s', (strategy)
     const { broker } = makeBroker(strategy);
     const queue = uniqueName('kw');
     const calls: unknown[][] = [];
-    broker.registerActor('welcome', (userId: number, locale = 'en') => void calls.push([userId, locale]), { queueName: queue });
+    broker.registerActor('welcome', (userId: number, locale = 'en') => void calls.push([userId, locale]), {
+      queueName: queue,
+    });
     await startWorker(broker);
     const message = await broker.send('welcome', { args: [42], kwargs: { locale: 'fr-ÇA ✓' } });
-    expect(message).toMatchObject({ queue_name: queue, actor_name: 'welcome', args: [42], kwargs: { locale: 'fr-ÇA ✓' } });
+    expect(message).toMatchObject({
+      queue_name: queue,
+      actor_name: 'welcome',
+      args: [42],
+      kwargs: { locale: 'fr-ÇA ✓' },
+    });
     await waitFor(() => calls.length === 1, { timeoutMs: 10_000 });
     expect(calls[0]).toEqual([42, 'fr-ÇA ✓']);
   });
@@ -67,16 +74,24 @@ describe.each(['shared', 'pooled'] as const)('actors on strategy %s', (strategy)
     const { broker, logger } = makeBroker(strategy);
     const queue = uniqueName('retry');
     const attempts: number[] = [];
-    broker.registerActor('flaky', () => {
-      attempts.push(Date.now());
-      if (attempts.length < 3) throw new Error(`attempt ${attempts.length} fails`);
-      return 'ok';
-    }, { queueName: queue });
+    broker.registerActor(
+      'flaky',
+      () => {
+        attempts.push(Date.now());
+        if (attempts.length < 3) throw new Error(`attempt ${attempts.length} fails`);
+        return 'ok';
+      },
+      { queueName: queue },
+    );
     let failing = 0;
-    broker.registerActor('always_fails', () => {
-      failing += 1;
-      throw new TypeError('never works');
-    }, { queueName: queue, maxRetries: 2 });
+    broker.registerActor(
+      'always_fails',
+      () => {
+        failing += 1;
+        throw new TypeError('never works');
+      },
+      { queueName: queue, maxRetries: 2 },
+    );
     await startWorker(broker);
     await broker.send('flaky');
     await broker.send('always_fails');
@@ -84,7 +99,10 @@ describe.each(['shared', 'pooled'] as const)('actors on strategy %s', (strategy)
     // Dramatiq's backoff with r = retries so far: [minBackoff*2^r/2, minBackoff*2^r]: retry 1 waits 25..50 ms, retry 2 50..100 ms.
     expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(20);
     expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(45);
-    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 1, { timeoutMs: 15_000, message: 'dead letter' });
+    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 1, {
+      timeoutMs: 15_000,
+      message: 'dead letter',
+    });
     expect(failing).toBe(3);
     expect(logger.text()).toMatch(/Retry 1 of 20 in \d+ ms/);
     expect(logger.text()).toMatch(/Dead-lettered .*always_fails.*retries exceeded \(2\) after TypeError: never works/);
@@ -121,7 +139,10 @@ describe.each(['shared', 'pooled'] as const)('actors on strategy %s', (strategy)
     await ch.waitForConfirms();
     await raw.close();
     await broker.send('fine', { args: [1] });
-    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 3, { timeoutMs: 10_000, message: 'three dead letters' });
+    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 3, {
+      timeoutMs: 10_000,
+      message: 'three dead letters',
+    });
     await waitFor(() => ok.length === 1, { timeoutMs: 5_000 });
     expect(logger.text()).toMatch(/no actor named "ghost"/);
     expect(logger.text()).toMatch(/Undecodable message/);
@@ -143,7 +164,9 @@ describe('wire format on the queue', () => {
     expect(got.properties.priority).toBe(5);
     expect(got.properties.expiration).toBeUndefined();
     const body = got.content.toString('utf8');
-    expect(body).toMatch(/^\{"queue_name":"[^"]+","actor_name":"add","args":\[1,2\],"kwargs":\{\},"options":\{"broker_priority":5\},"message_id":"[0-9a-f-]{36}","message_timestamp":\d+\}$/);
+    expect(body).toMatch(
+      /^\{"queue_name":"[^"]+","actor_name":"add","args":\[1,2\],"kwargs":\{\},"options":\{"broker_priority":5\},"message_id":"[0-9a-f-]{36}","message_timestamp":\d+\}$/,
+    );
     expect(decodeMessage(got.content).queue_name).toBe(queue);
   });
 });
@@ -155,20 +178,32 @@ describe('batched acks', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const done = new Set<number>();
-    broker.registerActor('work', async (n: number) => {
-      if (n === 0) await gate; // the oldest delivery keeps running
-      done.add(n);
-    }, { queueName: queue });
+    broker.registerActor(
+      'work',
+      async (n: number) => {
+        if (n === 0) await gate; // the oldest delivery keeps running
+        done.add(n);
+      },
+      { queueName: queue },
+    );
     await startWorker(broker, 8);
     await broker.send('work', { args: [0] });
     await Promise.all(Array.from({ length: 50 }, (_, i) => broker.send('work', { args: [i + 1] })));
     await waitFor(() => done.size === 50, { timeoutMs: 10_000, message: 'the 50 fast messages processed' });
     // Only the running one stays unacknowledged: a multiple ack past it would have acked it early,
     // and holding the others back behind it would leave 51.
-    await waitFor(async () => (await unackedOnServer(queue)) === 1, { timeoutMs: 5_000, intervalMs: 250, message: 'one unacked' });
+    await waitFor(async () => (await unackedOnServer(queue)) === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 250,
+      message: 'one unacked',
+    });
     expect(done.has(0)).toBe(false);
     release();
-    await waitFor(async () => (await unackedOnServer(queue)) === 0, { timeoutMs: 5_000, intervalMs: 250, message: 'none unacked' });
+    await waitFor(async () => (await unackedOnServer(queue)) === 0, {
+      timeoutMs: 5_000,
+      intervalMs: 250,
+      message: 'none unacked',
+    });
     expect(done.size).toBe(51);
     expect(await broker.getQueueMessageCounts(queue)).toEqual({ ready: 0, delayed: 0, dead: 0 });
   });
@@ -184,18 +219,24 @@ describe('a queue deleted under a running worker', () => {
     const connectionBefore = broker.connections()[0].connectedSince;
     const { ctl } = await import('../../support/rabbitmqctl.js');
     await ctl(['-q', 'delete_queue', queue]);
-    await waitFor(() => /The consumer of ".*" stopped: its channel closed/.test(logger.text()), { timeoutMs: 5_000, message: 'consumer restart' });
-    await waitFor(async () => {
-      await broker.send('after_delete', { args: [1] }).catch(() => undefined);
-      return seen.length > 0;
-    }, { timeoutMs: 10_000, intervalMs: 500, message: 'consumed again' });
+    await waitFor(() => /The consumer of ".*" stopped: its channel closed/.test(logger.text()), {
+      timeoutMs: 5_000,
+      message: 'consumer restart',
+    });
+    await waitFor(
+      async () => {
+        await broker.send('after_delete', { args: [1] }).catch(() => undefined);
+        return seen.length > 0;
+      },
+      { timeoutMs: 10_000, intervalMs: 500, message: 'consumed again' },
+    );
     expect(broker.connections()[0].connectedSince).toEqual(connectionBefore);
     expect(logger.text()).not.toMatch(/connection .* was lost/);
   });
 });
 
 describe('publishes while a worker runs', () => {
-  it("(shared) caps publishes in flight at maxPublishesWhileConsuming while a worker runs, every message still processed once", async () => {
+  it('(shared) caps publishes in flight at maxPublishesWhileConsuming while a worker runs, every message still processed once', async () => {
     const { broker } = makeBroker('shared', { maxPublishesWhileConsuming: 50 });
     const queue = uniqueName('cap');
     const seen = new Map<number, number>();

@@ -12,7 +12,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-
 describe.each(['shared', 'pooled'] as const)('connection cuts during a %s run', (strategy) => {
   it(`processes every confirmed message of ${TOTAL} at least once, leaves none unacked, reports duplicates`, async () => {
     const proxy = await TcpProxy.start(5672);
@@ -62,7 +61,10 @@ describe.each(['shared', 'pooled'] as const)('connection cuts during a %s run', 
         if (r.status === 'fulfilled') confirmed.add(batch[i]);
         else {
           rejected += 1;
-          const why = String((r.reason as Error)?.message).replace(/[0-9a-f-]{36}/g, "<id>").replace(/"cuts-[^"]+"/g, "<q>").slice(0, 160);
+          const why = String((r.reason as Error)?.message)
+            .replace(/[0-9a-f-]{36}/g, '<id>')
+            .replace(/"cuts-[^"]+"/g, '<q>')
+            .slice(0, 160);
           reasons.set(why, (reasons.get(why) ?? 0) + 1);
           pendingNumbers.push(batch[i]);
         }
@@ -71,10 +73,18 @@ describe.each(['shared', 'pooled'] as const)('connection cuts during a %s run', 
     sending = false;
     expect(confirmed.size).toBe(TOTAL);
 
-    await waitFor(() => [...confirmed].every((n) => seen.has(n)), { timeoutMs: 120_000, intervalMs: 250, message: 'every confirmed message processed' });
+    await waitFor(() => [...confirmed].every((n) => seen.has(n)), {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      message: 'every confirmed message processed',
+    });
     await cutter;
     await broker.join(queue, { timeout: 30_000, minSuccesses: 5 });
-    await waitFor(async () => (await unackedOnServer(queue)) === 0, { timeoutMs: 30_000, intervalMs: 500, message: 'no unacked messages' });
+    await waitFor(async () => (await unackedOnServer(queue)) === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      message: 'no unacked messages',
+    });
 
     const duplicates = [...seen.values()].reduce((sum, count) => sum + (count - 1), 0);
     const counts = await broker.getQueueMessageCounts(queue);

@@ -10,7 +10,9 @@ import { ctl } from '../../support/rabbitmqctl.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { waitFor } from '../../support/wait.js';
 
-const golden = JSON.parse(readFileSync(new URL('../../../../shared/dramatiq-wire/golden.json', import.meta.url), 'utf8')) as {
+const golden = JSON.parse(
+  readFileSync(new URL('../../../../shared/dramatiq-wire/golden.json', import.meta.url), 'utf8'),
+) as {
   queue_declarations_default: ServerQueue[];
   queue_declarations_max_priority_10: ServerQueue[];
 };
@@ -38,13 +40,27 @@ function makeBroker(extra: Partial<DramatiqBrokerOptions> = {}) {
 }
 
 async function serverQueues(prefix: string): Promise<ServerQueue[]> {
-  const out = await ctl(['-q', 'list_queues', '--formatter', 'json', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments']);
+  const out = await ctl([
+    '-q',
+    'list_queues',
+    '--formatter',
+    'json',
+    'name',
+    'durable',
+    'auto_delete',
+    'exclusive',
+    'arguments',
+  ]);
   return (JSON.parse(out) as ServerQueue[]).filter((q) => q.name === prefix || q.name.startsWith(`${prefix}.`));
 }
 
 function normalise(queues: ServerQueue[], from: string, to: string) {
   return queues
-    .map((q) => ({ ...q, name: q.name.replace(from, to), arguments: [...q.arguments].map(([k, t, v]) => [k, t, typeof v === 'string' ? v.replace(from, to) : v]).sort() }))
+    .map((q) => ({
+      ...q,
+      name: q.name.replace(from, to),
+      arguments: [...q.arguments].map(([k, t, v]) => [k, t, typeof v === 'string' ? v.replace(from, to) : v]).sort(),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -84,7 +100,9 @@ describe("queue layout against Dramatiq's own (golden.json, as the server report
     await first.broker.declareQueue(queue);
     const { broker, logger } = makeBroker({ maxPriority: 9 });
     await broker.send('x', { queueName: queue });
-    expect(logger.text()).toMatch(new RegExp(`Queue "${queue}" already exists with other arguments .*inequivalent arg 'x-max-priority'`));
+    expect(logger.text()).toMatch(
+      new RegExp(`Queue "${queue}" already exists with other arguments .*inequivalent arg 'x-max-priority'`),
+    );
     expect((await broker.getQueueMessageCounts(queue)).ready).toBe(1);
   });
 

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Actor, BrokerModule, CurrentMessage, DramatiqBroker, DuplicateActorError, TaskQueue } from '../../../lib/index.js';
+import {
+  Actor,
+  BrokerModule,
+  CurrentMessage,
+  DramatiqBroker,
+  DuplicateActorError,
+  TaskQueue,
+} from '../../../lib/index.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { uniqueName } from '../../support/broker-fixtures.js';
 import { waitFor } from '../../support/wait.js';
@@ -40,7 +47,14 @@ class EmailService {
 
 async function boot(providers: any[], extra: Record<string, unknown> = {}) {
   const moduleRef = await Test.createTestingModule({
-    imports: [BrokerModule.forRoot({ strategy: 'shared', logger: quiet, middleware: [...defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 200 } }), new CurrentMessage()], ...extra })],
+    imports: [
+      BrokerModule.forRoot({
+        strategy: 'shared',
+        logger: quiet,
+        middleware: [...defaultMiddleware({ retries: { minBackoff: 50, maxBackoff: 200 } }), new CurrentMessage()],
+        ...extra,
+      }),
+    ],
     providers,
   }).compile();
   const app = moduleRef.createNestApplication();

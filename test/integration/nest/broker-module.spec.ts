@@ -32,7 +32,10 @@ class HealthController {
 
 async function httpApp(url: string, extra: Record<string, unknown> = {}) {
   @Module({
-    imports: [BrokerModule.forRoot({ strategy: 'shared', url, retry: { maxRetries: 0 }, logger: quiet, ...extra }), BrokerHealthModule],
+    imports: [
+      BrokerModule.forRoot({ strategy: 'shared', url, retry: { maxRetries: 0 }, logger: quiet, ...extra }),
+      BrokerHealthModule,
+    ],
     controllers: [HealthController],
   })
   class AppModule {}
@@ -45,22 +48,28 @@ async function httpApp(url: string, extra: Record<string, unknown> = {}) {
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('BrokerModule.forRoot', () => {
-  it.each(['shared', 'pooled'] as const)('%s: provides a lazy broker and closes its connections on shutdown', async (strategy) => {
-    const name = uniqueName(`nest-${strategy}`);
-    const moduleRef = await Test.createTestingModule({
-      imports: [BrokerModule.forRoot({ strategy, connectionName: name, logger: quiet })],
-    }).compile();
-    const app = moduleRef.createNestApplication();
-    await app.init();
-    const broker = app.get(DramatiqBroker);
-    expect(broker.strategy).toBe(strategy);
-    expect(broker.connections()).toEqual([]);
-    await ensureConsumerConnection(broker);
-    await ensureProducerConnection(broker);
-    expect((await serverConnectionsNamed(name)).length).toBe(strategy === 'shared' ? 1 : 2);
-    await app.close();
-    await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, { timeoutMs: 10_000, message: 'connections closed on shutdown' });
-  });
+  it.each(['shared', 'pooled'] as const)(
+    '%s: provides a lazy broker and closes its connections on shutdown',
+    async (strategy) => {
+      const name = uniqueName(`nest-${strategy}`);
+      const moduleRef = await Test.createTestingModule({
+        imports: [BrokerModule.forRoot({ strategy, connectionName: name, logger: quiet })],
+      }).compile();
+      const app = moduleRef.createNestApplication();
+      await app.init();
+      const broker = app.get(DramatiqBroker);
+      expect(broker.strategy).toBe(strategy);
+      expect(broker.connections()).toEqual([]);
+      await ensureConsumerConnection(broker);
+      await ensureProducerConnection(broker);
+      expect((await serverConnectionsNamed(name)).length).toBe(strategy === 'shared' ? 1 : 2);
+      await app.close();
+      await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, {
+        timeoutMs: 10_000,
+        message: 'connections closed on shutdown',
+      });
+    },
+  );
 
   it('fails at startup with an error that names a bad option', async () => {
     const build = Test.createTestingModule({
@@ -75,7 +84,9 @@ describe('BrokerModule.forRoot', () => {
   it('connectOnStartup opens the connection during init, and init fails when RabbitMQ is unreachable', async () => {
     const name = uniqueName('eager');
     const moduleRef = await Test.createTestingModule({
-      imports: [BrokerModule.forRoot({ strategy: 'shared', connectionName: name, connectOnStartup: true, logger: quiet })],
+      imports: [
+        BrokerModule.forRoot({ strategy: 'shared', connectionName: name, connectOnStartup: true, logger: quiet }),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication();
     apps.push(app);
@@ -86,7 +97,13 @@ describe('BrokerModule.forRoot', () => {
     const failing = (
       await Test.createTestingModule({
         imports: [
-          BrokerModule.forRoot({ strategy: 'shared', url: `amqp://127.0.0.1:${port}`, connectOnStartup: true, retry: { maxRetries: 1, intervalStart: 10 }, logger: quiet }),
+          BrokerModule.forRoot({
+            strategy: 'shared',
+            url: `amqp://127.0.0.1:${port}`,
+            connectOnStartup: true,
+            retry: { maxRetries: 1, intervalStart: 10 },
+            logger: quiet,
+          }),
         ],
       }).compile()
     ).createNestApplication();
@@ -103,7 +120,12 @@ describe('BrokerModule.forRootAsync', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         BrokerModule.forRootAsync({
-          imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', AMQP_NAME: name })] })],
+          imports: [
+            ConfigModule.forRoot({
+              ignoreEnvFile: true,
+              load: [() => ({ AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', AMQP_NAME: name })],
+            }),
+          ],
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
             strategy: 'pooled',
@@ -125,7 +147,9 @@ describe('BrokerModule.forRootAsync', () => {
   it('rejects bad options coming from a factory too', async () => {
     await expect(
       Test.createTestingModule({
-        imports: [BrokerModule.forRootAsync({ useFactory: async () => ({ strategy: 'shared' as const, url: 'http://nope' }) })],
+        imports: [
+          BrokerModule.forRootAsync({ useFactory: async () => ({ strategy: 'shared' as const, url: 'http://nope' }) }),
+        ],
       }).compile(),
     ).rejects.toThrow(/Invalid broker option "url"/);
   });

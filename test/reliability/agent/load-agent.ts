@@ -56,7 +56,8 @@ class Logger {
   private push(level: string, m: string): void {
     this.counts[level] = (this.counts[level] ?? 0) + 1;
     // Every warning and error is kept (bounded); plain log lines up to a few hundred.
-    if ((level === 'WARN' || level === 'ERROR') && this.lines.length < 20_000) this.lines.push(`${Date.now()} ${level} ${m}`);
+    if ((level === 'WARN' || level === 'ERROR') && this.lines.length < 20_000)
+      this.lines.push(`${Date.now()} ${level} ${m}`);
     else if (level === 'LOG' && this.counts.LOG! <= 500) this.lines.push(`${Date.now()} ${level} ${m}`);
   }
   log(m: string): void {
@@ -159,7 +160,10 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
       },
       (err: unknown) => {
         rejected += 1;
-        const kind = err instanceof Error ? `${err.name}${(err as { code?: string }).code ? `/${(err as { code?: string }).code}` : ''}` : typeof err;
+        const kind =
+          err instanceof Error
+            ? `${err.name}${(err as { code?: string }).code ? `/${(err as { code?: string }).code}` : ''}`
+            : typeof err;
         rejectionKinds[kind] = (rejectionKinds[kind] ?? 0) + 1;
         if (errorTexts.size < 500) errorTexts.add(describe(err));
         return 'rejected' as const;
@@ -237,7 +241,11 @@ async function run(config: AgentConfig, abort: AbortSignal): Promise<AgentResult
   let queueCounts: AgentResult['queueCounts'];
   let queueCountsError: string | undefined;
   try {
-    await broker.join(config.queue, { timeout: Math.min(30_000, config.drainTimeoutMs), minSuccesses: 5, idleTime: 100 });
+    await broker.join(config.queue, {
+      timeout: Math.min(30_000, config.drainTimeoutMs),
+      minSuccesses: 5,
+      idleTime: 100,
+    });
   } catch (err) {
     queueCountsError = describe(err);
     errorTexts.add(queueCountsError);

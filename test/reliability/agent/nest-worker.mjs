@@ -46,14 +46,20 @@ class Tasks {
   }
 }
 Injectable()(Tasks);
-Actor({ queueName: env.QUEUE })(Tasks.prototype, 'rel_slow', Object.getOwnPropertyDescriptor(Tasks.prototype, 'rel_slow'));
+Actor({ queueName: env.QUEUE })(
+  Tasks.prototype,
+  'rel_slow',
+  Object.getOwnPropertyDescriptor(Tasks.prototype, 'rel_slow'),
+);
 
 class ShutdownReporter {
   beforeApplicationShutdown(signal) {
     console.log(`SHUTDOWN-BEGIN ${signal} ${Date.now()}`);
   }
   onApplicationShutdown(signal) {
-    console.log(`SHUTDOWN-END ${signal} ${Date.now()} unhandled=${unhandled} rss=${Math.round(process.memoryUsage().rss / 1048576)}`);
+    console.log(
+      `SHUTDOWN-END ${signal} ${Date.now()} unhandled=${unhandled} rss=${Math.round(process.memoryUsage().rss / 1048576)}`,
+    );
   }
 }
 Injectable()(ShutdownReporter);

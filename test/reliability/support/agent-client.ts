@@ -78,7 +78,11 @@ export async function buildBundle(): Promise<Bundle> {
     await fs.mkdir(pkgDir, { recursive: true });
     await fs.writeFile(
       path.join(pkgDir, 'package.json'),
-      JSON.stringify({ name: 'nestjs-dramatiq-broker', type: 'module', exports: { '.': './index.js', './health': './health.js', './testing': './testing.js' } }),
+      JSON.stringify({
+        name: 'nestjs-dramatiq-broker',
+        type: 'module',
+        exports: { '.': './index.js', './health': './health.js', './testing': './testing.js' },
+      }),
     );
     await fs.writeFile(path.join(pkgDir, 'index.js'), "export * from '../../lib/index.js';\n");
     await fs.writeFile(path.join(pkgDir, 'health.js'), "export * from '../../lib/health/index.js';\n");
@@ -124,7 +128,11 @@ export class LoadAgent {
     this.done = new Promise<AgentResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`load agent ${config.label} did not finish within ${timeoutMs} ms; stderr:\n${this.stderr.toString().slice(-4_000)}`));
+        reject(
+          new Error(
+            `load agent ${config.label} did not finish within ${timeoutMs} ms; stderr:\n${this.stderr.toString().slice(-4_000)}`,
+          ),
+        );
       }, timeoutMs);
       child.on('message', (m: ChildMessage) => {
         if (m.type === 'ready') child.send({ type: 'start', config });
@@ -136,7 +144,11 @@ export class LoadAgent {
           resolve(m);
         } else if (m.type === 'fatal') {
           clearTimeout(timer);
-          reject(new Error(`load agent ${config.label} failed: ${m.error}\nstderr:\n${this.stderr.toString().slice(-4_000)}`));
+          reject(
+            new Error(
+              `load agent ${config.label} failed: ${m.error}\nstderr:\n${this.stderr.toString().slice(-4_000)}`,
+            ),
+          );
         }
       });
       child.on('exit', (code, signal) => {
@@ -144,7 +156,11 @@ export class LoadAgent {
         // A result or fatal message arrives before a normal exit; anything else is a crash.
         setTimeout(() => {
           clearTimeout(timer);
-          reject(new Error(`load agent ${config.label} exited (${code ?? signal}) without a result; stderr:\n${this.stderr.toString().slice(-4_000)}`));
+          reject(
+            new Error(
+              `load agent ${config.label} exited (${code ?? signal}) without a result; stderr:\n${this.stderr.toString().slice(-4_000)}`,
+            ),
+          );
         }, 500);
       });
     });

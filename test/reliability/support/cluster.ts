@@ -51,7 +51,11 @@ export async function startCluster(user: AppUser): Promise<Cluster> {
       (['cluster1', 'cluster2', 'cluster3'] as const).map((key) =>
         key === 'cluster1'
           ? startScenarioNode(key, user)
-          : PrivateRabbitNode.start({ name: NODES[key].name, port: NODES[key].port, distPort: distPortFor(NODES[key].port) }),
+          : PrivateRabbitNode.start({
+              name: NODES[key].name,
+              port: NODES[key].port,
+              distPort: distPortFor(NODES[key].port),
+            }),
       ),
     );
     for (const b of boots) if (b.status === 'fulfilled') started.push(b.value);
@@ -68,7 +72,11 @@ export async function startCluster(user: AppUser): Promise<Cluster> {
       await n.startApp();
     }
     timings.joinedMs = Date.now() - t0;
-    await waitFor(async () => (await runningNodes(first!)).length === 3, { timeoutMs: 30_000, intervalMs: 500, message: 'three running nodes' });
+    await waitFor(async () => (await runningNodes(first!)).length === 3, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      message: 'three running nodes',
+    });
     return { nodes: [first!, ...others], formedInMs: Date.now() - t0, timings, stop: stopAll };
   } catch (e) {
     await stopAll();

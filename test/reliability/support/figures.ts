@@ -106,7 +106,13 @@ export function median(xs: readonly number[]): number | null {
 }
 
 /** The common figures of a load run. */
-export function loadFigures(scenario: string, variant: string, r: AgentResult, recs: FaultRecovery[], extra: Partial<Figures> = {}): Figures {
+export function loadFigures(
+  scenario: string,
+  variant: string,
+  r: AgentResult,
+  recs: FaultRecovery[],
+  extra: Partial<Figures> = {},
+): Figures {
   const back = recs.map((x) => x.consumerBackMs).filter((x): x is number => x !== null);
   return recordFigures({
     scenario,

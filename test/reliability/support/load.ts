@@ -4,7 +4,9 @@ import type { AgentConfig, AgentResult } from '../agent/protocol.js';
 import type { LoadAgent } from './agent-client.js';
 import { SecretWatch } from './secrets.js';
 
-export function agentConfig(c: Pick<AgentConfig, 'label' | 'strategy' | 'url' | 'queue' | 'total'> & Partial<AgentConfig>): AgentConfig {
+export function agentConfig(
+  c: Pick<AgentConfig, 'label' | 'strategy' | 'url' | 'queue' | 'total'> & Partial<AgentConfig>,
+): AgentConfig {
   return {
     ratePerSec: 0,
     window: 200,

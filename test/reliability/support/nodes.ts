@@ -59,7 +59,12 @@ export async function startScenarioNode(
   extra: Partial<PrivateRabbitNodeOptions> = {},
 ): Promise<PrivateRabbitNode> {
   const spec = NODES[key];
-  const node = await PrivateRabbitNode.start({ name: spec.name, port: spec.port, distPort: distPortFor(spec.port), ...extra });
+  const node = await PrivateRabbitNode.start({
+    name: spec.name,
+    port: spec.port,
+    distPort: distPortFor(spec.port),
+    ...extra,
+  });
   try {
     await addAppUser(node, user);
   } catch (e) {

@@ -14,7 +14,11 @@ export interface ScenarioFixture {
   bundle(): Bundle;
 }
 
-export function useScenarioNode(lockName: string, nodeKey: NodeKey, options: { agentBundle?: boolean } = {}): ScenarioFixture {
+export function useScenarioNode(
+  lockName: string,
+  nodeKey: NodeKey,
+  options: { agentBundle?: boolean } = {},
+): ScenarioFixture {
   const withBundle = options.agentBundle ?? true;
   const user = makeAppUser();
   let releaseLock: (() => Promise<void>) | undefined;

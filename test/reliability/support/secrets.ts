@@ -58,7 +58,9 @@ export class SecretWatch {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v));
+    return JSON.stringify(value, (_k, v: unknown) =>
+      v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
+    );
   } catch {
     return String(value);
   }

@@ -45,18 +45,25 @@ export async function acquireSuiteLock(label: string, timeoutMs = SUITE_LOCK_WAI
     } catch {
       /* being written */
     }
-    const age = await fs.stat(LOCK).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const age = await fs.stat(LOCK).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     const stale = holder.pid === undefined ? age > 10_000 : holder.pid === process.pid || !alive(holder.pid);
     if (stale) {
       await fs.rm(LOCK, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Another reliability run (pid ${holder.pid}, ${holder.label}) held ${LOCK} for more than ${timeoutMs} ms`);
+      throw new Error(
+        `Another reliability run (pid ${holder.pid}, ${holder.label}) held ${LOCK} for more than ${timeoutMs} ms`,
+      );
     }
     if (!told) {
       told = true;
-      console.log(`[reliability] waiting for another run of the suite (pid ${holder.pid}, ${holder.label}) to release ${LOCK}`);
+      console.log(
+        `[reliability] waiting for another run of the suite (pid ${holder.pid}, ${holder.label}) to release ${LOCK}`,
+      );
     }
     await sleep(1_000);
   }

@@ -15,13 +15,24 @@ describe('resolveBrokerSettings: defaults', () => {
     expect(s.connection.retry).toEqual({ maxRetries: 5, intervalStart: 0, intervalStep: 2000, intervalMax: 30000 });
     expect(s.connection.connectionName).toBe(hostname());
     expect(s.connection.clientProperties).toEqual({ connection_name: hostname() });
-    expect(s.pools).toEqual({ producers: 100, consumers: 100, acquireTimeout: 0, producerSharing: 1000, publishesWhileConsuming: 200 });
+    expect(s.pools).toEqual({
+      producers: 100,
+      consumers: 100,
+      acquireTimeout: 0,
+      producerSharing: 1000,
+      publishesWhileConsuming: 200,
+    });
     expect(s.connectOnStartup).toBe(false);
     expect(s.connection.endpoints.map((e) => e.address)).toEqual(["amqp://127.0.0.1:5672 (vhost '/')"]);
   });
 
   it('fills the pooled pool sizes (10 producers, 100 consumers)', () => {
-    expect(resolve({ strategy: 'pooled' }).pools).toEqual({ producers: 10, consumers: 100, acquireTimeout: 10_000, producerSharing: 1000 });
+    expect(resolve({ strategy: 'pooled' }).pools).toEqual({
+      producers: 10,
+      consumers: 100,
+      acquireTimeout: 10_000,
+      producerSharing: 1000,
+    });
   });
 
   it('keeps a custom name, extra client properties and heartbeat 0', () => {
@@ -51,21 +62,76 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
     ['not a URL', { strategy: 'shared', url: 'not a url' }, 'url', /AMQP URL/],
     ['empty URL list', { strategy: 'shared', url: [] }, 'url', /non-empty list/],
     ['second URL bad', { strategy: 'shared', url: ['amqp://a', 5] }, 'url[1]', /AMQP URL/],
-    ['pool size negative', { strategy: 'pooled', maxProducerConnections: -3 }, 'maxProducerConnections', /integer from 1/],
-    ['channel pool too big', { strategy: 'shared', maxConsumerChannels: 5000 }, 'maxConsumerChannels', /from 1 to 2047/],
-    ['pooled option on shared', { strategy: 'shared', maxProducerConnections: 3 }, 'maxProducerConnections', /only to strategy 'pooled'/],
-    ['shared option on pooled', { strategy: 'pooled', maxProducerChannels: 3 }, 'maxProducerChannels', /only to strategy 'shared'/],
+    [
+      'pool size negative',
+      { strategy: 'pooled', maxProducerConnections: -3 },
+      'maxProducerConnections',
+      /integer from 1/,
+    ],
+    [
+      'channel pool too big',
+      { strategy: 'shared', maxConsumerChannels: 5000 },
+      'maxConsumerChannels',
+      /from 1 to 2047/,
+    ],
+    [
+      'pooled option on shared',
+      { strategy: 'shared', maxProducerConnections: 3 },
+      'maxProducerConnections',
+      /only to strategy 'pooled'/,
+    ],
+    [
+      'shared option on pooled',
+      { strategy: 'pooled', maxProducerChannels: 3 },
+      'maxProducerChannels',
+      /only to strategy 'shared'/,
+    ],
     ['retries negative', { strategy: 'shared', retry: { maxRetries: -1 } }, 'retry.maxRetries', /or Infinity/],
-    ['retry typo', { strategy: 'shared', retry: { intervalStrat: 1 } }, 'retry.intervalStrat', /Unknown broker option.*intervalStart/],
-    ['top-level typo', { strategy: 'shared', hearbeat: 5 }, 'hearbeat', /Unknown broker option "hearbeat". Known options here: .*heartbeat/],
-    ['publish cap of a shared worker below 1', { strategy: 'shared', maxPublishesWhileConsuming: 0 }, 'maxPublishesWhileConsuming', /from 1 to/],
-    ['publish cap of a shared worker on pooled', { strategy: 'pooled', maxPublishesWhileConsuming: 100 }, 'maxPublishesWhileConsuming', /only to strategy 'shared'/],
-    ['channel pools over channel_max', { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 }, 'maxConsumerChannels', /<= 2047/],
+    [
+      'retry typo',
+      { strategy: 'shared', retry: { intervalStrat: 1 } },
+      'retry.intervalStrat',
+      /Unknown broker option.*intervalStart/,
+    ],
+    [
+      'top-level typo',
+      { strategy: 'shared', hearbeat: 5 },
+      'hearbeat',
+      /Unknown broker option "hearbeat". Known options here: .*heartbeat/,
+    ],
+    [
+      'publish cap of a shared worker below 1',
+      { strategy: 'shared', maxPublishesWhileConsuming: 0 },
+      'maxPublishesWhileConsuming',
+      /from 1 to/,
+    ],
+    [
+      'publish cap of a shared worker on pooled',
+      { strategy: 'pooled', maxPublishesWhileConsuming: 100 },
+      'maxPublishesWhileConsuming',
+      /only to strategy 'shared'/,
+    ],
+    [
+      'channel pools over channel_max',
+      { strategy: 'shared', maxProducerChannels: 2000, maxConsumerChannels: 100 },
+      'maxConsumerChannels',
+      /<= 2047/,
+    ],
     ['empty name', { strategy: 'shared', connectionName: '' }, 'connectionName', /non-empty string/],
     ['tls without amqps', { strategy: 'shared', tls: { rejectUnauthorized: true } }, 'tls', /amqps/],
-    ['tls file missing', { strategy: 'shared', url: 'amqps://h', tls: { caFile: '/nonexistent/ca.pem' } }, 'tls.caFile', /readable PEM file \(ENOENT\)/],
+    [
+      'tls file missing',
+      { strategy: 'shared', url: 'amqps://h', tls: { caFile: '/nonexistent/ca.pem' } },
+      'tls.caFile',
+      /readable PEM file \(ENOENT\)/,
+    ],
     ['tls cert without key', { strategy: 'shared', url: 'amqps://h', tls: { cert: 'x' } }, 'tls.key', /together/],
-    ['connectOnStartup not boolean', { strategy: 'shared', connectOnStartup: 'yes' }, 'connectOnStartup', /true or false/],
+    [
+      'connectOnStartup not boolean',
+      { strategy: 'shared', connectOnStartup: 'yes' },
+      'connectOnStartup',
+      /true or false/,
+    ],
   ];
   it.each(cases)('%s', (_label, options, option, allowed) => {
     let caught: unknown;
@@ -114,6 +180,8 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
   });
 
   it('accepts extra option keys owned by other layers', () => {
-    expect(() => resolveBrokerSettings({ strategy: 'shared', defaultQueueName: 'q' } as never, ['defaultQueueName'])).not.toThrow();
+    expect(() =>
+      resolveBrokerSettings({ strategy: 'shared', defaultQueueName: 'q' } as never, ['defaultQueueName']),
+    ).not.toThrow();
   });
 });

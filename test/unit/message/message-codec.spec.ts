@@ -101,8 +101,7 @@ describe('golden.json captures', () => {
 
 describe('encodeMessage', () => {
   const base = createMessage({ queueName: 'q', actorName: 'a', messageId: 'm', timestamp: 7 });
-  const encodeArgs = (args: unknown[]): string =>
-    encodeMessage({ ...base, args }).toString('latin1');
+  const encodeArgs = (args: unknown[]): string => encodeMessage({ ...base, args }).toString('latin1');
 
   it('uses compact JSON in Dramatiq key order whatever the input order', () => {
     const shuffled = {
@@ -211,7 +210,7 @@ describe('decodeMessage rejects', () => {
   });
 
   it('does not count brackets inside strings (including escaped quotes)', () => {
-    const body = bodyWith({ args: ['[[[[' .repeat(100), 'a\\"[[[[', '\\\\'], kwargs: { '{{{{': '}}}}' } });
+    const body = bodyWith({ args: ['[[[['.repeat(100), 'a\\"[[[[', '\\\\'], kwargs: { '{{{{': '}}}}' } });
     expect(() => decodeMessage(utf8(body))).not.toThrow();
   });
 
@@ -238,7 +237,11 @@ describe('decodeMessage accepts', () => {
   });
 
   it('keys in another order, returning them in wire order', () => {
-    const msg = decodeMessage(utf8('{"message_timestamp":1,"options":{},"message_id":"id","kwargs":{},"args":[],"actor_name":"a","queue_name":"q"}'));
+    const msg = decodeMessage(
+      utf8(
+        '{"message_timestamp":1,"options":{},"message_id":"id","kwargs":{},"args":[],"actor_name":"a","queue_name":"q"}',
+      ),
+    );
     expect(Object.keys(msg)).toEqual(Object.keys(valid));
   });
 

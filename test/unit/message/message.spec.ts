@@ -51,7 +51,11 @@ describe('copyMessage', () => {
     expect(copy).not.toBe(msg);
     expect(copy.queue_name).toBe('other');
     expect(copy.message_id).toBe(msg.message_id);
-    expect(Object.entries(copy.options)).toEqual([['retries', 1], ['eta', 9], ['traceback', 't']]);
+    expect(Object.entries(copy.options)).toEqual([
+      ['retries', 1],
+      ['eta', 9],
+      ['traceback', 't'],
+    ]);
     expect(msg.options).toEqual({ retries: 1, eta: 5 });
   });
   it('copies the options object even without changes', () => {

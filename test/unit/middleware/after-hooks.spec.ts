@@ -20,8 +20,16 @@ function host() {
   return { h, sent };
 }
 
-function context(h: MiddlewareHost, options: MessageOptions, state: { result?: unknown; error?: unknown; failure?: string } = {}) {
-  const ctx = new MessageContext(createMessage({ queueName: 'q', actorName: 'job', args: [1], options }), new ActorDefinition('job', 'q', {}, () => undefined), h);
+function context(
+  h: MiddlewareHost,
+  options: MessageOptions,
+  state: { result?: unknown; error?: unknown; failure?: string } = {},
+) {
+  const ctx = new MessageContext(
+    createMessage({ queueName: 'q', actorName: 'job', args: [1], options }),
+    new ActorDefinition('job', 'q', {}, () => undefined),
+    h,
+  );
   ctx.result = state.result;
   ctx.error = state.error;
   if (state.failure !== undefined) ctx.fail(state.failure);
@@ -37,7 +45,11 @@ describe('after-hooks with nothing to do return no promise', () => {
     expect(new Callbacks().afterSkip(ok)).toBeUndefined();
     expect(new Pipelines().afterProcess(ok)).toBeUndefined();
     // Failed with a failure already set: Retries leaves it alone; Pipelines does not forward.
-    const failed = context(h, { pipe_target: createMessage({ queueName: 'q', actorName: 'next' }) }, { error: new Error('x'), failure: 'dead' });
+    const failed = context(
+      h,
+      { pipe_target: createMessage({ queueName: 'q', actorName: 'next' }) },
+      { error: new Error('x'), failure: 'dead' },
+    );
     expect(new Retries().afterProcess(failed)).toBeUndefined();
     expect(new Pipelines().afterProcess(failed)).toBeUndefined();
     expect(sent).toHaveLength(0);
@@ -47,7 +59,9 @@ describe('after-hooks with nothing to do return no promise', () => {
 describe('after-hooks with work to do return a promise and send as before', () => {
   it('Callbacks: on_success gets (message, result), to the actor queue or the default queue', async () => {
     const { h, sent } = host();
-    await expect(new Callbacks().afterProcess(context(h, { on_success: 'known' }, { result: 7 }))).resolves.toBeUndefined();
+    await expect(
+      new Callbacks().afterProcess(context(h, { on_success: 'known' }, { result: 7 })),
+    ).resolves.toBeUndefined();
     await new Callbacks().afterProcess(context(h, { on_success: 'unknown' }));
     expect(sent.map((m) => [m.queue_name, m.actor_name, m.args[1]])).toEqual([
       ['elsewhere', 'known', 7],
@@ -61,7 +75,9 @@ describe('after-hooks with work to do return a promise and send as before', () =
     const onlyErrored = context(h, { on_failure: 'cb', on_success: 'cb' }, { error: new Error('x') });
     await new Callbacks().afterProcess(onlyErrored);
     expect(sent).toHaveLength(0);
-    await new Callbacks().afterProcess(context(h, { on_failure: 'cb' }, { error: new TypeError('bad'), failure: 'dead' }));
+    await new Callbacks().afterProcess(
+      context(h, { on_failure: 'cb' }, { error: new TypeError('bad'), failure: 'dead' }),
+    );
     await new Callbacks().afterSkip(context(h, { on_failure: 'cb' }, { failure: 'too old' }));
     expect(sent.map((m) => m.args[1])).toEqual([
       { type: 'TypeError', message: 'bad' },
@@ -73,7 +89,9 @@ describe('after-hooks with work to do return a promise and send as before', () =
     const { h, sent } = host();
     const target = createMessage({ queueName: 'q', actorName: 'next', args: ['a'] });
     const ignoring = createMessage({ queueName: 'q', actorName: 'next', args: ['a'], options: { pipe_ignore: true } });
-    await expect(new Pipelines().afterProcess(context(h, { pipe_target: target }, { result: 5 }))).resolves.toBeUndefined();
+    await expect(
+      new Pipelines().afterProcess(context(h, { pipe_target: target }, { result: 5 })),
+    ).resolves.toBeUndefined();
     await new Pipelines().afterProcess(context(h, { pipe_target: ignoring }, { result: 5 }));
     expect(sent.map((m) => m.args)).toEqual([['a', 5], ['a']]);
   });

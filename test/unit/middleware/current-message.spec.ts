@@ -5,7 +5,13 @@ import { defaultMiddleware } from '../../../lib/core/middleware/default-middlewa
 // Jest gives each test file its own module registry, so "installed" starts false here.
 describe('CurrentMessage is opt-in', () => {
   it('is not in the default stack (as in Dramatiq)', () => {
-    expect(defaultMiddleware().map((m) => m.name)).toEqual(['AgeLimit', 'TimeLimit', 'Callbacks', 'Pipelines', 'Retries']);
+    expect(defaultMiddleware().map((m) => m.name)).toEqual([
+      'AgeLimit',
+      'TimeLimit',
+      'Callbacks',
+      'Pipelines',
+      'Retries',
+    ]);
   });
 
   it('get() and signal() fail loudly, naming the fix, while no CurrentMessage middleware exists', () => {

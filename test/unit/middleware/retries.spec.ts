@@ -14,7 +14,8 @@ function host(maxDelay?: number) {
     defaultQueueName: 'default',
     getActor: () => undefined,
     enqueue: async (message, options = {}) => {
-      if (maxDelay !== undefined && (options.delay ?? 0) > maxDelay) throw new DelayTooLongError('q', options.delay!, maxDelay);
+      if (maxDelay !== undefined && (options.delay ?? 0) > maxDelay)
+        throw new DelayTooLongError('q', options.delay!, maxDelay);
       sent.push({ message, delay: options.delay });
       return message;
     },
@@ -22,9 +23,18 @@ function host(maxDelay?: number) {
   return { h, sent };
 }
 
-function failedContext(options: ActorOptions, messageOptions: Record<string, unknown>, error: unknown, h: MiddlewareHost) {
+function failedContext(
+  options: ActorOptions,
+  messageOptions: Record<string, unknown>,
+  error: unknown,
+  h: MiddlewareHost,
+) {
   const actor = new ActorDefinition('job', 'q', options, () => undefined);
-  const ctx = new MessageContext(createMessage({ queueName: 'q', actorName: 'job', options: messageOptions }), actor, h);
+  const ctx = new MessageContext(
+    createMessage({ queueName: 'q', actorName: 'job', options: messageOptions }),
+    actor,
+    h,
+  );
   ctx.error = error;
   return ctx;
 }

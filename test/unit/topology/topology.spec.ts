@@ -60,13 +60,17 @@ describe.each([
   });
 
   it('uses deadMessageTtl for q.XQ', () => {
-    expect(new Ctor({ deadMessageTtl: 1000 }).deadLetterQueue('q').options.arguments).toEqual({ 'x-message-ttl': int(1000) });
+    expect(new Ctor({ deadMessageTtl: 1000 }).deadLetterQueue('q').options.arguments).toEqual({
+      'x-message-ttl': int(1000),
+    });
   });
 
   it('adds x-queue-type quorum to all three queues', () => {
     const decls = new Ctor({ queueType: 'quorum', maxDelayTime: 1000 }).declarationsFor('q');
     for (const d of decls) expect(d.options.arguments['x-queue-type']).toBe('quorum');
-    expect(new Ctor({ queueType: 'classic' }).declarationsFor('q').some((d) => 'x-queue-type' in d.options.arguments)).toBe(false);
+    expect(
+      new Ctor({ queueType: 'classic' }).declarationsFor('q').some((d) => 'x-queue-type' in d.options.arguments),
+    ).toBe(false);
   });
 
   it('accepts derived names and validates them', () => {
@@ -220,7 +224,11 @@ describe('isInequivalentArgError', () => {
 
   it('recognizes the amqplib 406 inequivalent-arg error', () => {
     expect(isInequivalentArgError(withCode(msg, 406))).toBe(true);
-    expect(isInequivalentArgError(withCode(msg.replace('Operation failed: QueueDeclare;', 'Channel closed by server:'), 406))).toBe(true);
+    expect(
+      isInequivalentArgError(
+        withCode(msg.replace('Operation failed: QueueDeclare;', 'Channel closed by server:'), 406),
+      ),
+    ).toBe(true);
   });
 
   it('rejects other errors', () => {

@@ -4,7 +4,11 @@ import { AckBatcher } from '../../../lib/core/worker/ack-batcher.js';
 /** Records acks as [tag, multiple] pairs, as RabbitMQ would receive them. */
 function recordingChannel() {
   const sent: Array<[number, boolean]> = [];
-  return { sent, ack: (m: { fields: { deliveryTag: number } }, allUpTo?: boolean) => void sent.push([m.fields.deliveryTag, allUpTo === true]) };
+  return {
+    sent,
+    ack: (m: { fields: { deliveryTag: number } }, allUpTo?: boolean) =>
+      void sent.push([m.fields.deliveryTag, allUpTo === true]),
+  };
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

@@ -78,10 +78,14 @@ function trackTimers(): { pending(): number; restore(): void } {
   const realSet = globalThis.setTimeout;
   const realClear = globalThis.clearTimeout;
   globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const timer: unknown = realSet((...a: unknown[]) => {
-      open.delete(timer);
-      fn(...a);
-    }, ms, ...args);
+    const timer: unknown = realSet(
+      (...a: unknown[]) => {
+        open.delete(timer);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
     open.add(timer);
     return timer;
   }) as typeof setTimeout;
@@ -102,12 +106,25 @@ describe('MessageProcessor: hook order', () => {
   it('runs before-hooks in order, aroundProcess as an onion (first outermost), after-hooks in reverse', async () => {
     const log: string[] = [];
     const { processor } = processorOf([recorder('A', log), recorder('B', log), recorder('C', log)]);
-    const outcome = await processor.process(messageWith(), actorOf(() => void log.push('actor')));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => void log.push('actor')),
+    );
     expect(outcome).toEqual({ kind: 'ack' });
     expect(log).toEqual([
-      'A.before', 'B.before', 'C.before',
-      'A.around-in', 'B.around-in', 'C.around-in', 'actor', 'C.around-out', 'B.around-out', 'A.around-out',
-      'C.after', 'B.after', 'A.after',
+      'A.before',
+      'B.before',
+      'C.before',
+      'A.around-in',
+      'B.around-in',
+      'C.around-in',
+      'actor',
+      'C.around-out',
+      'B.around-out',
+      'A.around-out',
+      'C.after',
+      'B.after',
+      'A.after',
     ]);
   });
 
@@ -117,7 +134,10 @@ describe('MessageProcessor: hook order', () => {
       { name: 'Double', aroundProcess: async (_ctx, next) => ((await next()) as number) * 2 },
       { name: 'Read', afterProcess: (ctx) => void (seen = ctx.result) },
     ]);
-    await processor.process(messageWith(), actorOf((x: number) => x + 20));
+    await processor.process(
+      messageWith(),
+      actorOf((x: number) => x + 20),
+    );
     expect(seen).toBe(42);
   });
 
@@ -130,7 +150,10 @@ describe('MessageProcessor: hook order', () => {
       },
     });
     const { processor } = processorOf([recorder('A', log), skipper, recorder('C', log)]);
-    const outcome = await processor.process(messageWith(), actorOf(() => void log.push('actor')));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => void log.push('actor')),
+    );
     expect(outcome).toEqual({ kind: 'ack' });
     expect(log).toEqual(['A.before', 'B.before', 'C.afterSkip', 'B.afterSkip', 'A.afterSkip']);
   });
@@ -138,8 +161,16 @@ describe('MessageProcessor: hook order', () => {
   it('skip with fail: dead-letters with the failure reason (AgeLimit)', async () => {
     const { processor } = processorOf(defaultMiddleware());
     let ran = false;
-    const old = createMessage({ queueName: 'q', actorName: 'job', options: { max_age: 10 }, timestamp: Date.now() - 60_000 });
-    const outcome = await processor.process(old, actorOf(() => void (ran = true)));
+    const old = createMessage({
+      queueName: 'q',
+      actorName: 'job',
+      options: { max_age: 10 },
+      timestamp: Date.now() - 60_000,
+    });
+    const outcome = await processor.process(
+      old,
+      actorOf(() => void (ran = true)),
+    );
     expect(ran).toBe(false);
     expect(outcome).toEqual({ kind: 'dead-letter', reason: expect.stringMatching(/older than its max age of 10 ms/) });
   });
@@ -152,15 +183,30 @@ describe('MessageProcessor: sync and async hooks', () => {
     const thenable = (label: string) =>
       ({
         then(onFulfilled?: (value: void) => unknown, onRejected?: (reason: unknown) => unknown) {
-          return sleep(5).then(() => void log.push(label)).then(onFulfilled, onRejected);
+          return sleep(5)
+            .then(() => void log.push(label))
+            .then(onFulfilled, onRejected);
         },
       }) as unknown as Promise<void>;
     const { processor } = processorOf([
-      { name: 'A', beforeProcess: async () => { await sleep(10); log.push('A.before'); }, afterProcess: async () => { await sleep(10); log.push('A.after'); } },
+      {
+        name: 'A',
+        beforeProcess: async () => {
+          await sleep(10);
+          log.push('A.before');
+        },
+        afterProcess: async () => {
+          await sleep(10);
+          log.push('A.after');
+        },
+      },
       { name: 'B', beforeProcess: () => thenable('B.before'), afterProcess: () => thenable('B.after') },
       { name: 'C', beforeProcess: () => void log.push('C.before'), afterProcess: () => void log.push('C.after') },
     ]);
-    const outcome = await processor.process(messageWith(), actorOf(() => void log.push('actor')));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => void log.push('actor')),
+    );
     expect(outcome).toEqual({ kind: 'ack' });
     expect(log).toEqual(['A.before', 'B.before', 'C.before', 'actor', 'C.after', 'B.after', 'A.after']);
   });
@@ -169,39 +215,98 @@ describe('MessageProcessor: sync and async hooks', () => {
     let seen: unknown;
     const plain = { name: 'Plain', aroundProcess: () => 'plain' } as unknown as Middleware;
     const { processor } = processorOf([{ name: 'Read', afterProcess: (ctx) => void (seen = ctx.result) }, plain]);
-    expect(await processor.process(messageWith(), actorOf(() => 'actor'))).toEqual({ kind: 'ack' });
+    expect(
+      await processor.process(
+        messageWith(),
+        actorOf(() => 'actor'),
+      ),
+    ).toEqual({ kind: 'ack' });
     expect(seen).toBe('plain');
   });
 
   it.each([
-    ['before, sync throw', { beforeProcess: () => { throw new Error('boom'); } }],
-    ['before, rejection', { beforeProcess: async () => { throw new Error('boom'); } }],
-    ['after, sync throw', { afterProcess: () => { throw new Error('boom'); } }],
-    ['after, rejected thenable', { afterProcess: () => ({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('boom')) }) as unknown as Promise<void> }],
+    [
+      'before, sync throw',
+      {
+        beforeProcess: () => {
+          throw new Error('boom');
+        },
+      },
+    ],
+    [
+      'before, rejection',
+      {
+        beforeProcess: async () => {
+          throw new Error('boom');
+        },
+      },
+    ],
+    [
+      'after, sync throw',
+      {
+        afterProcess: () => {
+          throw new Error('boom');
+        },
+      },
+    ],
+    [
+      'after, rejected thenable',
+      {
+        afterProcess: () =>
+          ({
+            then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('boom')),
+          }) as unknown as Promise<void>,
+      },
+    ],
   ])('a failing hook (%s) means requeue', async (_label, hooks) => {
     const { processor } = processorOf([{ name: 'Bad', ...hooks } as Middleware]);
-    expect(await processor.process(messageWith(), actorOf(() => 1))).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
+    expect(
+      await processor.process(
+        messageWith(),
+        actorOf(() => 1),
+      ),
+    ).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
   });
 
   it('a failing afterSkip means requeue too', async () => {
     const { processor } = processorOf([
-      { name: 'Bad', afterSkip: async () => { throw new Error('boom'); } },
+      {
+        name: 'Bad',
+        afterSkip: async () => {
+          throw new Error('boom');
+        },
+      },
       { name: 'Skip', beforeProcess: (ctx) => ctx.skip('x') },
     ]);
-    expect(await processor.process(messageWith(), actorOf(() => 1))).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
+    expect(
+      await processor.process(
+        messageWith(),
+        actorOf(() => 1),
+      ),
+    ).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
   });
 });
 
 describe('MessageProcessor: actor errors', () => {
   it('dead-letters an error nobody retried, with its summary', async () => {
     const { processor } = processorOf([new AgeLimit()]);
-    const outcome = await processor.process(messageWith(), actorOf(() => { throw new TypeError('bad input.'); }));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => {
+        throw new TypeError('bad input.');
+      }),
+    );
     expect(outcome).toEqual({ kind: 'dead-letter', reason: 'TypeError: bad input' });
   });
 
   it('acks once Retries re-enqueued the failed message', async () => {
     const { processor, sent } = processorOf([new Retries({ random: () => 0 })]);
-    const outcome = await processor.process(messageWith(), actorOf(async () => { throw new Error('flaky'); }));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(async () => {
+        throw new Error('flaky');
+      }),
+    );
     expect(outcome).toEqual({ kind: 'ack' });
     expect(sent).toHaveLength(1);
     expect(sent[0].message.options.retries).toBe(1);
@@ -209,14 +314,23 @@ describe('MessageProcessor: actor errors', () => {
 
   it('dead-letters bad arguments (ActorArgumentsError) without retrying', async () => {
     const { processor, sent } = processorOf(defaultMiddleware());
-    const outcome = await processor.process(messageWith({}, { nope: 1 }), actorOf((x: number) => x));
-    expect(outcome).toEqual({ kind: 'dead-letter', reason: expect.stringContaining("unexpected keyword argument 'nope'") });
+    const outcome = await processor.process(
+      messageWith({}, { nope: 1 }),
+      actorOf((x: number) => x),
+    );
+    expect(outcome).toEqual({
+      kind: 'dead-letter',
+      reason: expect.stringContaining("unexpected keyword argument 'nope'"),
+    });
     expect(sent).toHaveLength(0);
   });
 
   it('records a nullish throw as an error', async () => {
     const { processor } = processorOf([]);
-    const outcome = await processor.process(messageWith(), actorOf(() => Promise.reject(undefined)));
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => Promise.reject(undefined)),
+    );
     expect(outcome).toEqual({ kind: 'dead-letter', reason: 'Error: actor threw a nullish value' });
   });
 });
@@ -234,12 +348,30 @@ describe('MessageProcessor: the middleware list may change', () => {
     log.length = 0;
     stack.push(recorder('B', log));
     await processor.process(messageWith(), actor);
-    expect(log).toEqual(['A.before', 'B.before', 'A.around-in', 'B.around-in', 'B.around-out', 'A.around-out', 'B.after', 'A.after']);
+    expect(log).toEqual([
+      'A.before',
+      'B.before',
+      'A.around-in',
+      'B.around-in',
+      'B.around-out',
+      'A.around-out',
+      'B.after',
+      'A.after',
+    ]);
 
     log.length = 0;
     stack[0] = recorder('C', log); // same length, different entry
     await processor.process(messageWith(), actor);
-    expect(log).toEqual(['C.before', 'B.before', 'C.around-in', 'B.around-in', 'B.around-out', 'C.around-out', 'B.after', 'C.after']);
+    expect(log).toEqual([
+      'C.before',
+      'B.before',
+      'C.around-in',
+      'B.around-in',
+      'B.around-out',
+      'C.around-out',
+      'B.after',
+      'C.after',
+    ]);
 
     log.length = 0;
     stack.splice(1, 1);
@@ -251,10 +383,16 @@ describe('MessageProcessor: the middleware list may change', () => {
     const log: string[] = [];
     let stack: Middleware[] = [recorder('A', log)];
     const processor = new MessageProcessor(() => stack, stubHost().host);
-    await processor.process(messageWith(), actorOf(() => undefined));
+    await processor.process(
+      messageWith(),
+      actorOf(() => undefined),
+    );
     stack = [recorder('B', log)];
     log.length = 0;
-    await processor.process(messageWith(), actorOf(() => undefined));
+    await processor.process(
+      messageWith(),
+      actorOf(() => undefined),
+    );
     expect(log).toEqual(['B.before', 'B.around-in', 'B.around-out', 'B.after']);
   });
 
@@ -262,7 +400,10 @@ describe('MessageProcessor: the middleware list may change', () => {
     const log: string[] = [];
     const stack: Middleware[] = [recorder('A', log)];
     const { processor } = processorOf(stack);
-    await processor.process(messageWith(), actorOf(() => void stack.push(recorder('B', log))));
+    await processor.process(
+      messageWith(),
+      actorOf(() => void stack.push(recorder('B', log))),
+    );
     expect(log).toEqual(['A.before', 'A.around-in', 'A.around-out', 'B.after', 'A.after']);
   });
 });
@@ -308,7 +449,11 @@ describe('MessageProcessor: worker signal', () => {
     expect(getEventListeners(worker.signal, 'abort')).toHaveLength(1);
 
     const gate = deferred();
-    const running = processor.process(messageWith(), actorOf(() => gate.promise), worker.signal);
+    const running = processor.process(
+      messageWith(),
+      actorOf(() => gate.promise),
+      worker.signal,
+    );
     await sleep(1);
     worker.abort(new Error('stop'));
     gate.resolve();
@@ -324,11 +469,21 @@ describe('MessageProcessor: worker signal', () => {
     worker.abort(new Error('gone'));
     let aborted: boolean | undefined;
     const { processor } = processorOf([...defaultMiddleware(), new CurrentMessage()]);
-    const outcome = await processor.process(messageWith(), actorOf(() => void (aborted = CurrentMessage.signal()!.aborted)), worker.signal);
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => void (aborted = CurrentMessage.signal()!.aborted)),
+      worker.signal,
+    );
     expect(aborted).toBe(false);
     expect(outcome).toEqual({ kind: 'ack' });
     // Had it failed, it would go back to the queue untouched.
-    const failed = await processor.process(messageWith(), actorOf(() => { throw new Error('x'); }), worker.signal);
+    const failed = await processor.process(
+      messageWith(),
+      actorOf(() => {
+        throw new Error('x');
+      }),
+      worker.signal,
+    );
     expect(failed).toEqual({ kind: 'requeue', reason: 'abandoned by worker shutdown' });
   });
 });
@@ -341,43 +496,77 @@ describe('MessageProcessor: TimeLimit', () => {
   it('abandons a never-settling actor when time_limit elapses: signal aborted, TimeLimitExceededError, no timer left', async () => {
     const timers = track();
     let signal: AbortSignal | undefined;
-    const { processor, sent } = processorOf([...defaultMiddleware({ retries: { maxRetries: 0 } }), new CurrentMessage()]);
+    const { processor, sent } = processorOf([
+      ...defaultMiddleware({ retries: { maxRetries: 0 } }),
+      new CurrentMessage(),
+    ]);
     const started = Date.now();
     const outcome = await processor.process(
       messageWith({ time_limit: 30 }),
-      actorOf(() => {
-        signal = CurrentMessage.signal();
-        return new Promise(() => undefined);
-      }, { timeLimit: 60_000 }),
+      actorOf(
+        () => {
+          signal = CurrentMessage.signal();
+          return new Promise(() => undefined);
+        },
+        { timeLimit: 60_000 },
+      ),
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(signal?.aborted).toBe(true);
     expect(signal?.reason).toBeInstanceOf(TimeLimitExceededError);
-    expect(outcome).toEqual({ kind: 'dead-letter', reason: expect.stringMatching(/^retries exceeded \(0\) after TimeLimitExceededError: Actor "job" ran longer than its time limit of 30 ms/) });
+    expect(outcome).toEqual({
+      kind: 'dead-letter',
+      reason: expect.stringMatching(
+        /^retries exceeded \(0\) after TimeLimitExceededError: Actor "job" ran longer than its time limit of 30 ms/,
+      ),
+    });
     expect(sent).toHaveLength(0);
     expect(timers.pending()).toBe(0);
   });
 
   it('the actor option applies when the message has none; the run rejects with the error', async () => {
     const timeLimit = new TimeLimit();
-    const ctx = new MessageContext(messageWith(), actorOf(() => undefined, { timeLimit: 20 }), stubHost().host);
-    await expect(timeLimit.aroundProcess(ctx, () => new Promise(() => undefined))).rejects.toBeInstanceOf(TimeLimitExceededError);
+    const ctx = new MessageContext(
+      messageWith(),
+      actorOf(() => undefined, { timeLimit: 20 }),
+      stubHost().host,
+    );
+    await expect(timeLimit.aroundProcess(ctx, () => new Promise(() => undefined))).rejects.toBeInstanceOf(
+      TimeLimitExceededError,
+    );
     expect(ctx.signal.reason).toBeInstanceOf(TimeLimitExceededError);
   });
 
   it('leaves no timer behind after runs that finish, fail, or whose next() throws', async () => {
     const timers = track();
     const timeLimit = new TimeLimit();
-    const ctx = () => new MessageContext(messageWith(), actorOf(() => undefined), stubHost().host);
+    const ctx = () =>
+      new MessageContext(
+        messageWith(),
+        actorOf(() => undefined),
+        stubHost().host,
+      );
     await expect(timeLimit.aroundProcess(ctx(), async () => 'ok')).resolves.toBe('ok');
-    await expect(timeLimit.aroundProcess(ctx(), async () => { throw new Error('no'); })).rejects.toThrow('no');
-    await expect(timeLimit.aroundProcess(ctx(), () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      timeLimit.aroundProcess(ctx(), async () => {
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    await expect(
+      timeLimit.aroundProcess(ctx(), () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(timers.pending()).toBe(0);
   });
 
   it.each([0, -1, Infinity, Number.NaN])('a limit of %p means no limit (no timer)', async (limit) => {
     const timeLimit = new TimeLimit(limit);
-    const ctx = new MessageContext(messageWith(), actorOf(() => undefined), stubHost().host);
+    const ctx = new MessageContext(
+      messageWith(),
+      actorOf(() => undefined),
+      stubHost().host,
+    );
     const gate = deferred<string>();
     const timers = track();
     const run = timeLimit.aroundProcess(ctx, () => gate.promise);
@@ -394,12 +583,19 @@ describe('MessageProcessor: CurrentMessage', () => {
     const actor = actorOf(async (tag: string) => {
       await sleep(tag === 'first' ? 15 : 5);
       await Promise.resolve();
-      seen.push([tag, CurrentMessage.get()?.args[0] as string | undefined, CurrentMessage.signal() instanceof AbortSignal]);
+      seen.push([
+        tag,
+        CurrentMessage.get()?.args[0] as string | undefined,
+        CurrentMessage.signal() instanceof AbortSignal,
+      ]);
     });
     const first = createMessage({ queueName: 'q', actorName: 'job', args: ['first'] });
     const second = createMessage({ queueName: 'q', actorName: 'job', args: ['second'] });
     await Promise.all([processor.process(first, actor), processor.process(second, actor)]);
-    expect(seen).toEqual([['second', 'second', true], ['first', 'first', true]]);
+    expect(seen).toEqual([
+      ['second', 'second', true],
+      ['first', 'first', true],
+    ]);
     expect(CurrentMessage.get()).toBeUndefined();
   });
 });
@@ -407,7 +603,11 @@ describe('MessageProcessor: CurrentMessage', () => {
 describe('MessageContext', () => {
   it('signal is stable, and abort() works before and after the signal was read', () => {
     const { host } = stubHost();
-    const a = new MessageContext(messageWith(), actorOf(() => undefined), host);
+    const a = new MessageContext(
+      messageWith(),
+      actorOf(() => undefined),
+      host,
+    );
     expect(a.signal).toBe(a.signal);
     expect(a.signal.aborted).toBe(false);
     const reason = new Error('r');
@@ -415,7 +615,11 @@ describe('MessageContext', () => {
     expect(a.signal.aborted).toBe(true);
     expect(a.signal.reason).toBe(reason);
 
-    const b = new MessageContext(messageWith(), actorOf(() => undefined), host);
+    const b = new MessageContext(
+      messageWith(),
+      actorOf(() => undefined),
+      host,
+    );
     b.abort(undefined);
     expect(b.signal.aborted).toBe(true);
     expect((b.signal.reason as Error).name).toBe('AbortError');

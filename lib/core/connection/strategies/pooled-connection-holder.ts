@@ -41,7 +41,15 @@ export class PooledConnectionHolder implements ConnectionHolder {
     const { connection, pools, logger } = this.settings;
     const onFailure = (err: Error | undefined) => (this.lastFailure = err);
     this.pools ??= {
-      producer: new ConnectionPool(connection, 'producer', pools.producers, pools.acquireTimeout, logger, onFailure, pools.producerSharing),
+      producer: new ConnectionPool(
+        connection,
+        'producer',
+        pools.producers,
+        pools.acquireTimeout,
+        logger,
+        onFailure,
+        pools.producerSharing,
+      ),
       consumer: new ConnectionPool(connection, 'consumer', pools.consumers, pools.acquireTimeout, logger, onFailure),
     };
     return this.pools;
