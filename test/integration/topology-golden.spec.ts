@@ -1,14 +1,12 @@
 /**
  * Declares our topologies on the real RabbitMQ (127.0.0.1:5672, guest/guest)
  * and compares what the server reports with Dramatiq 2.2.0's own declarations
- * captured in shared/dramatiq-wire/golden.json.
+ * captured in test/fixtures/dramatiq-golden.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   DefaultDramatiqTopology,
@@ -17,6 +15,7 @@ import {
   plainArguments,
   type QueueDeclaration,
 } from '../../lib/core/topology/index.js';
+import { readFixture } from '../support/fixtures.js';
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const execFileAsync = promisify(execFile);
@@ -31,9 +30,10 @@ interface ListedQueue {
   arguments: [string, string, unknown][];
 }
 
-const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../../shared/dramatiq-wire/golden.json', import.meta.url)), 'utf8'),
-) as { queue_declarations_default: ListedQueue[]; queue_declarations_max_priority_10: ListedQueue[] };
+const golden = readFixture<{
+  queue_declarations_default: ListedQueue[];
+  queue_declarations_max_priority_10: ListedQueue[];
+}>('dramatiq-golden.json');
 
 async function listQueues(): Promise<Map<string, ListedQueue>> {
   const { stdout } = await execFileAsync(

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import amqplib from 'amqplib';
 import { DramatiqBroker, type DramatiqBrokerOptions } from '../../../lib/core/broker.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
@@ -9,13 +8,12 @@ import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
 import { ctl } from '../../support/rabbitmqctl.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { waitFor } from '../../support/wait.js';
+import { readFixture } from '../../support/fixtures.js';
 
-const golden = JSON.parse(
-  readFileSync(new URL('../../../../shared/dramatiq-wire/golden.json', import.meta.url), 'utf8'),
-) as {
+const golden = readFixture<{
   queue_declarations_default: ServerQueue[];
   queue_declarations_max_priority_10: ServerQueue[];
-};
+}>('dramatiq-golden.json');
 interface ServerQueue {
   name: string;
   durable: boolean;

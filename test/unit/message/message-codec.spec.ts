@@ -1,6 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   createMessage,
   decodeMessage,
@@ -9,15 +7,13 @@ import {
   messageProperties,
   type DramatiqMessage,
 } from '../../../lib/core/message/index.js';
+import { readFixture } from '../../support/fixtures.js';
 
 interface GoldenCase {
   python: string;
   wire: { queue: string; body_utf8: string; properties: Record<string, unknown> };
 }
-const goldenUrl = new URL('../../../../shared/dramatiq-wire/golden.json', import.meta.url);
-const golden = JSON.parse(readFileSync(fileURLToPath(goldenUrl), 'utf8')) as {
-  cases: Record<string, GoldenCase>;
-};
+const golden = readFixture<{ cases: Record<string, GoldenCase> }>('dramatiq-golden.json');
 const UNDECODABLE = 'undecodable_body_dead_lettered';
 const cases = Object.entries(golden.cases);
 const decodableCases = cases.filter(([name]) => name !== UNDECODABLE);

@@ -1,6 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   copyMessage,
   createMessage,
@@ -11,10 +9,9 @@ import {
   withDelay,
 } from '../../../lib/core/message/index.js';
 import { InvalidNameError } from '../../../lib/core/naming.js';
+import { readFixture } from '../../support/fixtures.js';
 
-const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../../../shared/dramatiq-wire/golden.json', import.meta.url)), 'utf8'),
-) as { cases: Record<string, { wire: { body_utf8: string } }> };
+const golden = readFixture<{ cases: Record<string, { wire: { body_utf8: string } }> }>('dramatiq-golden.json');
 const goldenMessage = (name: string) => decodeMessage(Buffer.from(golden.cases[name]!.wire.body_utf8, 'utf8'));
 
 describe('createMessage', () => {
