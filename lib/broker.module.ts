@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ActorMetadataAccessor } from './actors/actor-metadata.accessor.js';
 import { ActorExplorer } from './actors/actor.explorer.js';
 import { TaskQueue } from './actors/task-queue.service.js';
 import { BrokerLifecycle } from './broker-lifecycle.service.js';
@@ -48,7 +49,15 @@ export class BrokerModule {
       module: BrokerModule,
       global: isGlobal,
       imports: [DiscoveryModule, ...(imports ?? [])],
-      providers: [...optionProviders, brokerProvider, BrokerLifecycle, ActorExplorer, WorkerOrchestrator, TaskQueue],
+      providers: [
+        ...optionProviders,
+        brokerProvider,
+        BrokerLifecycle,
+        ActorMetadataAccessor,
+        ActorExplorer,
+        WorkerOrchestrator,
+        TaskQueue,
+      ],
       exports: [DramatiqBroker, TaskQueue, WorkerOrchestrator, BROKER_MODULE_OPTIONS],
     };
   }

@@ -1,8 +1,7 @@
 import { Injectable, type Type } from '@nestjs/common';
-import { ACTOR_METADATA } from '../broker.constants.js';
-import type { ActorOptions } from '../core/actor/actor-options.js';
 import { DramatiqBroker, type SendOptions } from '../core/broker.js';
 import type { DramatiqMessage } from '../core/message/message.js';
+import { ActorMetadataAccessor } from './actor-metadata.accessor.js';
 
 type Method = (...args: any[]) => unknown;
 /** Names of T's methods. */
@@ -18,7 +17,10 @@ export type TypedSendOptions<A extends unknown[]> = Omit<SendOptions, 'args'> & 
  */
 @Injectable()
 export class TaskQueue {
-  constructor(private readonly broker: DramatiqBroker) {}
+  constructor(
+    private readonly broker: DramatiqBroker,
+    private readonly metadata: ActorMetadataAccessor,
+  ) {}
 
   /** Sends to an @Actor() method with its own argument types; resolves once RabbitMQ confirmed. */
   send<T, K extends MethodNames<T>>(target: Type<T>, method: K, ...args: ArgsOf<T, K>): Promise<DramatiqMessage> {
@@ -31,16 +33,15 @@ export class TaskQueue {
     method: K,
     options: TypedSendOptions<ArgsOf<T, K>>,
   ): Promise<DramatiqMessage> {
-    const fn = (target.prototype as Record<string, unknown>)[method];
-    const actorOptions =
-      typeof fn === 'function' ? (Reflect.getMetadata(ACTOR_METADATA, fn) as ActorOptions | undefined) : undefined;
+    const actorOptions = this.metadata.getActorOptionsOf(target, method);
     if (!actorOptions) {
       throw new TypeError(`${target.name}.${method} is not an @Actor() method.`);
     }
-    const name = actorOptions.actorName ?? method;
-    return this.broker.send(name, {
+    // The broker decides the queue (one rule for actors and sends): the queue asked for here,
+    // else the actor's own, with Dramatiq's "default" placeholder resolved.
+    return this.broker.send(this.metadata.actorName(actorOptions, method), {
       ...options,
-      queueName: options.queueName ?? actorOptions.queueName ?? this.broker.getActor(name)?.queueName,
+      queueName: options.queueName ?? actorOptions.queueName,
     });
   }
 

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { ActorDefinition } from './actor/actor-definition.js';
 import type { ActorOptions } from './actor/actor-options.js';
+import { queueForActor, resolveQueueName } from './actor/actor-queue.js';
 import { ActorRegistry } from './actor/actor-registry.js';
 import type { ChannelLease, ChannelRole, ConnectionHolder } from './connection/connection-holder.js';
 import type { ConnectionInfo } from './connection/connection-info.js';
@@ -30,7 +31,10 @@ export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
 export interface SendOptions extends EnqueueOptions {
   args?: unknown[];
   kwargs?: Record<string, unknown>;
-  /** Queue of the target actor; default: the local actor's queue, else defaultQueueName. */
+  /**
+   * Queue of the target actor; default: the local actor's queue, else defaultQueueName.
+   * "default" means defaultQueueName, as it does for actors.
+   */
   queueName?: string;
   /** Wire options: broker_priority, max_retries, on_success, on_failure, time_limit, ... */
   options?: MessageOptions;
@@ -142,9 +146,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     options: ActorOptions = {},
     meta: { origin?: string; parameterSource?: (...args: any[]) => unknown } = {},
   ): ActorDefinition {
-    // As the Python original: actors left on queue "default" move to defaultQueueName.
-    const queueName =
-      options.queueName === undefined || options.queueName === 'default' ? this.defaultQueueName : options.queueName;
+    const queueName = resolveQueueName(options.queueName, this.defaultQueueName);
     const actor = new ActorDefinition(name, queueName, options, handler, meta.parameterSource);
     this.actors.register(actor, meta.origin);
     return actor;
@@ -199,9 +201,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   /** Sends to any actor by name: a local one, or one that lives only in a Python worker. */
   send(actorName: string, options: SendOptions = {}): Promise<DramatiqMessage> {
-    const local = this.actors.get(actorName);
     const message = createMessage({
-      queueName: options.queueName ?? local?.queueName ?? this.defaultQueueName,
+      queueName: queueForActor(this, actorName, options.queueName),
       actorName,
       args: options.args ?? [],
       kwargs: options.kwargs ?? {},

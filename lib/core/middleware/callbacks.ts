@@ -1,3 +1,4 @@
+import { queueForActor } from '../actor/actor-queue.js';
 import { createMessage } from '../message/message.js';
 import type { MessageContext, Middleware } from './middleware.js';
 import { messageAsDict } from './retries.js';
@@ -34,9 +35,6 @@ export class Callbacks implements Middleware {
   }
 
   private async send(ctx: MessageContext, actorName: string, args: unknown[]): Promise<void> {
-    const actor = ctx.host.getActor(actorName);
-    await ctx.host.enqueue(
-      createMessage({ queueName: actor?.queueName ?? ctx.host.defaultQueueName, actorName, args }),
-    );
+    await ctx.host.enqueue(createMessage({ queueName: queueForActor(ctx.host, actorName), actorName, args }));
   }
 }

@@ -1,3 +1,4 @@
+import { queueForActor } from '../actor/actor-queue.js';
 import { copyMessage, createMessage, toDue } from '../message/message.js';
 import { DelayTooLongError } from '../topology/errors.js';
 import { computeBackoff } from './compute-backoff.js';
@@ -91,10 +92,9 @@ export class Retries implements Middleware {
   private async notifyExhausted(ctx: MessageContext): Promise<void> {
     const target = ctx.message.options.on_retry_exhausted;
     if (typeof target !== 'string') return;
-    const actor = ctx.host.getActor(target);
     await ctx.host.enqueue(
       createMessage({
-        queueName: actor?.queueName ?? ctx.host.defaultQueueName,
+        queueName: queueForActor(ctx.host, target),
         actorName: target,
         args: [
           messageAsDict(ctx),

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Inject, Injectable, Scope, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Actor,
+  ActorOnNonStaticProviderError,
   BrokerModule,
   CurrentMessage,
   DramatiqBroker,
@@ -118,5 +119,70 @@ describe('@Actor discovery and TaskQueue', () => {
     expect(finished + counts.ready).toBe(20);
     await broker.deleteAll();
     await broker.close();
+  });
+
+  it('"default" means defaultQueueName for actors and for every send path alike', async () => {
+    const defaultQueue = uniqueName('nest-default-queue');
+    const ran: string[] = [];
+    @Injectable()
+    class DefaultQueueTasks {
+      @Actor({ queueName: 'default', actorName: `placeholder_${defaultQueue}` })
+      onPlaceholder(tag: string): void {
+        ran.push(`placeholder:${tag}`);
+      }
+
+      @Actor({ actorName: `unset_${defaultQueue}` })
+      onUnset(tag: string): void {
+        ran.push(`unset:${tag}`);
+      }
+    }
+    const app = await boot([DefaultQueueTasks], { defaultQueueName: defaultQueue });
+    const broker = app.get(DramatiqBroker);
+    expect(broker.actors.all().map((a) => a.queueName)).toEqual([defaultQueue, defaultQueue]);
+    const tasks = app.get(TaskQueue);
+    const sent = [
+      await tasks.send(DefaultQueueTasks, 'onPlaceholder', 'send'),
+      await tasks.sendWithOptions(DefaultQueueTasks, 'onPlaceholder', { args: ['options'] }),
+      await tasks.sendTo(`placeholder_${defaultQueue}`, { args: ['sendTo'] }),
+      await tasks.sendTo(`placeholder_${defaultQueue}`, { args: ['explicit'], queueName: 'default' }),
+      await tasks.send(DefaultQueueTasks, 'onUnset', 'send'),
+    ];
+    // Every message went where the worker consumes (before the fix TaskQueue published to "default").
+    expect(sent.map((m) => m.queue_name)).toEqual(Array(5).fill(defaultQueue));
+    await waitFor(() => ran.length === 5, { timeoutMs: 10_000, message: 'five actor runs' });
+    expect(ran.sort()).toEqual([
+      'placeholder:explicit',
+      'placeholder:options',
+      'placeholder:send',
+      'placeholder:sendTo',
+      'unset:send',
+    ]);
+  });
+
+  it('fails at startup, naming them, when @Actor() methods sit on request-scoped or transient providers', async () => {
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @Actor({ actorName: 'per_request_actor' })
+      run(): void {}
+    }
+    @Injectable({ scope: Scope.TRANSIENT })
+    class PerInjection {
+      @Actor({ actorName: 'transient_actor' })
+      run(): void {}
+    }
+    @Injectable()
+    class DependsOnRequest {
+      constructor(@Inject(PerRequest) readonly perRequest: PerRequest) {}
+
+      @Actor({ actorName: 'implicitly_request_scoped' })
+      work(): void {}
+    }
+    await expect(boot([PerRequest])).rejects.toBeInstanceOf(ActorOnNonStaticProviderError);
+    await expect(boot([PerRequest])).rejects.toThrow(/PerRequest\.run is on a request-scoped or transient provider/);
+    await expect(boot([PerInjection])).rejects.toThrow(/PerInjection\.run/);
+    await expect(boot([PerRequest, DependsOnRequest, EmailService])).rejects.toThrow(
+      /PerRequest\.run, DependsOnRequest\.work are on a request-scoped/,
+    );
+    await expect(boot([PerRequest])).rejects.toMatchObject({ code: 'ACTOR_ON_NON_STATIC_PROVIDER' });
   });
 });
