@@ -11,6 +11,7 @@ import { classifyConnectionError } from './classify-connection-error.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
 import { retryDelay } from './retry-policy.js';
 import { coalesceSocketWrites } from './write-coalescing.js';
+import { publishExactProperties } from './exact-publish.js';
 
 /** How long a clean close may take before the socket is dropped. */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -108,6 +109,7 @@ export class ManagedConnection extends EventEmitter {
       this.deadChannels.delete(channel);
       this.serverCloses.delete(channel);
       this.rawChannels.set(channel, raw);
+      publishExactProperties(raw);
       raw.on('error', (err: Error) => {
         this.serverCloses.set(channel, err);
         this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`);

@@ -3,6 +3,7 @@ import type { ConnectionHolder } from '../connection/connection-holder.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import { canonicalQueueName } from '../naming.js';
 import { isInequivalentArgError } from '../topology/errors.js';
+import { matchingOptionHint } from '../topology/existing-layout.js';
 import type { Topology } from '../topology/topology.js';
 
 /**
@@ -65,9 +66,12 @@ export class QueueDeclarer {
         } catch (err) {
           channel = undefined; // the server closed it
           if (!isInequivalentArgError(err)) throw err;
+          const serverMessage = (err as Error).message;
+          const hint = matchingOptionHint(serverMessage);
           this.logger.warn(
-            `Queue "${declaration.name}" already exists with other arguments (${(err as Error).message}). ` +
-              'It is used as it is; delete or migrate it to apply the configured topology (see docs/topologies.md).',
+            `Queue "${declaration.name}" already exists with other arguments (${serverMessage}). It is used ` +
+              `as it is. ${hint ? `${hint} Otherwise, delete` : 'Delete'} or migrate it to apply the configured ` +
+              'topology (see docs/topologies.md).',
           );
         }
       }

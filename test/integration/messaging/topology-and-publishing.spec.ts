@@ -101,8 +101,25 @@ describe("queue layout against Dramatiq's own (golden.json, as the server report
     expect(logger.text()).toMatch(
       new RegExp(`Queue "${queue}" already exists with other arguments .*inequivalent arg 'x-max-priority'`),
     );
+    expect(logger.text()).toContain(`"${queue}" has x-max-priority 5: set maxPriority: 5 to match it.`);
     expect((await broker.getQueueMessageCounts(queue)).ready).toBe(1);
   });
+
+  it.each([
+    ['dlx-routing', 'default', "Dramatiq's own RabbitmqBroker layout. Set topology: 'dlx-routing' to match it."],
+    ['default', 'dlx-routing', "dramatiq-kombu-broker's layout. Set topology: 'default' (the default) to match it."],
+  ] as const)(
+    'a q.DQ declared with the %s layout: the 406 warning of a %s broker names the layout and the option that matches',
+    async (firstLayout, secondLayout, expected) => {
+      const queue = uniqueName('layout');
+      await makeBroker({ topology: firstLayout }).broker.declareQueue(queue);
+      const { broker, logger } = makeBroker({ topology: secondLayout });
+      await broker.send('x', { queueName: queue });
+      expect(logger.text()).toContain(`Queue "${queue}.DQ" already exists with other arguments`);
+      expect(logger.text()).toContain(expected);
+      expect((await broker.getQueueMessageCounts(queue)).ready).toBe(1);
+    },
+  );
 
   it('re-declares a queue deleted behind its back and publishes again (mandatory + NO_ROUTE)', async () => {
     const { broker, logger } = makeBroker();
