@@ -4,12 +4,25 @@ import type { DramatiqMessage } from '../message/message.js';
 import { MessageContext, type Middleware, type MiddlewareHost } from '../middleware/middleware.js';
 import { errorSummary } from '../middleware/retries.js';
 
+/** A middleware hook that threw while a message was handled: which one, and its error. */
+export interface HookFailure {
+  /** The middleware's `name`. */
+  readonly middleware: string;
+  readonly hook: 'beforeProcess' | 'afterProcess' | 'afterSkip';
+  /** The error, as "Name: message". */
+  readonly error: string;
+}
+
 /** What to do with the delivery once the message was handled. */
 export type Outcome =
   | { kind: 'ack' }
   | { kind: 'dead-letter'; reason: string }
-  /** Something went wrong around the actor (a retry could not be published, say): let RabbitMQ deliver it again. */
-  | { kind: 'requeue'; reason: string };
+  /**
+   * Something went wrong around the actor (a retry could not be published, say): let RabbitMQ
+   * deliver it again. `hookFailure` is set when a middleware hook threw: the worker counts those
+   * per message and dead-letters the message after `maxMiddlewareFailures` of them.
+   */
+  | { kind: 'requeue'; reason: string; hookFailure?: HookFailure };
 
 /**
  * Runs one message through the middleware and its actor. It never throws: every path ends
@@ -35,17 +48,23 @@ export class MessageProcessor {
     const ctx = new MessageContext(message, actor, this.host);
     const running = signal === undefined ? undefined : runningUnder(signal);
     running?.add(ctx);
+    // The hook being called, named in the outcome when it throws (one assignment per call: cheap).
+    let hook: HookFailure['hook'] = 'beforeProcess';
+    let current: Middleware | undefined;
     try {
       // The live list, as a for-of over it would read it.
       for (let i = 0; i < stack.length; i++) {
-        const pending = stack[i].beforeProcess?.(ctx);
+        current = stack[i];
+        const pending = current.beforeProcess?.(ctx);
         if (isThenable(pending)) await pending;
         if (ctx.skipped) break;
       }
       if (ctx.skipped) {
+        hook = 'afterSkip';
         const after = this.entries(stack);
         for (let i = after.length - 1; i >= 0; i--) {
-          const pending = after[i].afterSkip?.(ctx);
+          current = after[i];
+          const pending = current.afterSkip?.(ctx);
           if (isThenable(pending)) await pending;
         }
         return ctx.failure !== undefined ? { kind: 'dead-letter', reason: ctx.failure } : { kind: 'ack' };
@@ -73,9 +92,11 @@ export class MessageProcessor {
         if (error instanceof ActorArgumentsError) ctx.fail(error.message);
       }
       // Read again: a middleware added while the actor ran takes part from here on.
+      hook = 'afterProcess';
       const after = this.entries(stack);
       for (let i = after.length - 1; i >= 0; i--) {
-        const pending = after[i].afterProcess?.(ctx);
+        current = after[i];
+        const pending = current.afterProcess?.(ctx);
         if (isThenable(pending)) await pending;
       }
 
@@ -84,7 +105,13 @@ export class MessageProcessor {
       if (ctx.error !== undefined && !ctx.retried) return { kind: 'dead-letter', reason: errorSummary(ctx.error) };
       return { kind: 'ack' };
     } catch (hookError) {
-      return { kind: 'requeue', reason: `middleware failed: ${errorSummary(hookError)}` };
+      const error = errorSummary(hookError);
+      const middleware = current?.name ?? 'unknown';
+      const reason = `middleware ${middleware}.${hook} failed: ${error}`;
+      // Thrown while the worker shuts down (a hook waiting on the aborted run, say): not counted
+      // against the message, as a run abandoned by shutdown is not.
+      if (signal?.aborted) return { kind: 'requeue', reason };
+      return { kind: 'requeue', reason, hookFailure: { middleware, hook, error } };
     } finally {
       running?.delete(ctx);
     }

@@ -7,6 +7,7 @@ import { canonicalQueueName, isDelayQueue } from '../naming.js';
 import { Semaphore } from '../util/semaphore.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { Outcome } from './message-processor.js';
+import { MiddlewareFailures } from './middleware-failures.js';
 import type { WorkerHost } from './worker-host.js';
 import { prefetchFor, type WorkerSettings } from './worker-options.js';
 
@@ -36,6 +37,8 @@ export class QueueConsumer {
   private readonly delayQueue: boolean;
   private readonly canonical: string;
   private readonly limiter: Semaphore;
+  /** Hook failures per message: a message whose hooks keep throwing is dead-lettered, not looped. */
+  private readonly hookFailures: MiddlewareFailures;
   /** Deliveries being handled; `drained` is called when the count drops to zero. */
   private running = 0;
   private drained?: () => void;
@@ -58,6 +61,7 @@ export class QueueConsumer {
     this.delayQueue = isDelayQueue(queueName);
     this.canonical = canonicalQueueName(queueName);
     this.limiter = new Semaphore(settings.concurrency);
+    this.hookFailures = new MiddlewareFailures(settings.maxMiddlewareFailures, host.logger, queueName);
     // Every running message listens on this signal; their number is bounded by the prefetch.
     setMaxListeners(0, this.abort.signal);
   }
@@ -234,9 +238,12 @@ export class QueueConsumer {
       return;
     }
     try {
-      const outcome = await this.host.processor.process(message, actor, this.abort.signal);
+      let outcome = await this.host.processor.process(message, actor, this.abort.signal);
+      // An ack costs one comparison here while no message has a hook failure counted.
+      if (outcome.kind !== 'ack' || this.hookFailures.size !== 0) outcome = this.hookFailures.decide(message, outcome);
       if (outcome.kind === 'requeue') await pause(REQUEUE_PAUSE_MS);
-      this.settle(channel, delivery, outcome, message);
+      // A counted hook failure was logged once, at the message's first: not at every return.
+      this.settle(channel, delivery, outcome, message, outcome.kind === 'requeue' && outcome.hookFailure !== undefined);
     } finally {
       this.limiter.release();
     }

@@ -10,6 +10,12 @@ export interface WorkerOptions {
   shutdownTimeout?: number;
   /** Longest a delayed message is held in memory before it is handed back to q.DQ, ms. Default 600000 (under RabbitMQ's 30 min consumer_timeout). */
   maxHoldTime?: number;
+  /**
+   * How many times a message may fail because a middleware hook threw (each failure sends it back
+   * to the queue) before it is dead-lettered with the hook's error. Counted per message by this
+   * worker; a retry that could not be published counts too. Integer 1-1000. Default 5.
+   */
+  maxMiddlewareFailures?: number;
 }
 
 export interface WorkerSettings {
@@ -17,9 +23,11 @@ export interface WorkerSettings {
   readonly concurrency: number;
   readonly shutdownTimeout: number;
   readonly maxHoldTime: number;
+  readonly maxMiddlewareFailures: number;
 }
 
-const KEYS = ['queues', 'concurrency', 'shutdownTimeout', 'maxHoldTime'];
+const KEYS = ['queues', 'concurrency', 'shutdownTimeout', 'maxHoldTime', 'maxMiddlewareFailures'];
+export const DEFAULT_MAX_MIDDLEWARE_FAILURES = 5;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'worker'): WorkerSettings {
@@ -36,6 +44,12 @@ export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'wor
     // setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
     shutdownTimeout: checkInteger(`${prefix}.shutdownTimeout`, options.shutdownTimeout ?? 30_000, 0, MAX_TIMER_MS),
     maxHoldTime: checkInteger(`${prefix}.maxHoldTime`, options.maxHoldTime ?? 600_000, 1000, MAX_TIMER_MS),
+    maxMiddlewareFailures: checkInteger(
+      `${prefix}.maxMiddlewareFailures`,
+      options.maxMiddlewareFailures ?? DEFAULT_MAX_MIDDLEWARE_FAILURES,
+      1,
+      1000,
+    ),
   };
 }
 

@@ -258,14 +258,19 @@ describe('MessageProcessor: sync and async hooks', () => {
           }) as unknown as Promise<void>,
       },
     ],
-  ])('a failing hook (%s) means requeue', async (_label, hooks) => {
+  ])('a failing hook (%s) means requeue, naming the middleware and hook', async (_label, hooks) => {
     const { processor } = processorOf([{ name: 'Bad', ...hooks } as Middleware]);
+    const hook = 'beforeProcess' in hooks ? 'beforeProcess' : 'afterProcess';
     expect(
       await processor.process(
         messageWith(),
         actorOf(() => 1),
       ),
-    ).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
+    ).toEqual({
+      kind: 'requeue',
+      reason: `middleware Bad.${hook} failed: Error: boom`,
+      hookFailure: { middleware: 'Bad', hook, error: 'Error: boom' },
+    });
   });
 
   it('a failing afterSkip means requeue too', async () => {
@@ -283,7 +288,54 @@ describe('MessageProcessor: sync and async hooks', () => {
         messageWith(),
         actorOf(() => 1),
       ),
-    ).toEqual({ kind: 'requeue', reason: 'middleware failed: Error: boom' });
+    ).toEqual({
+      kind: 'requeue',
+      reason: 'middleware Bad.afterSkip failed: Error: boom',
+      hookFailure: { middleware: 'Bad', hook: 'afterSkip', error: 'Error: boom' },
+    });
+  });
+
+  it('names the middleware that threw, not the last one called', async () => {
+    const log: string[] = [];
+    const { processor } = processorOf([
+      recorder('A', log),
+      recorder('B', log, {
+        afterProcess: () => {
+          throw new TypeError('no');
+        },
+      }),
+      recorder('C', log),
+    ]);
+    const outcome = await processor.process(
+      messageWith(),
+      actorOf(() => 1),
+    );
+    expect(outcome).toMatchObject({ kind: 'requeue', hookFailure: { middleware: 'B', hook: 'afterProcess' } });
+    expect(log.slice(-1)).toEqual(['C.after']); // A's afterProcess never ran: B threw first
+  });
+
+  it('a hook that throws once the worker signal aborted is not counted against the message (no hookFailure)', async () => {
+    const worker = new AbortController();
+    const { processor } = processorOf([
+      {
+        name: 'Waits',
+        afterProcess: (ctx) =>
+          new Promise<void>((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+          ),
+      },
+    ]);
+    const run = processor.process(
+      messageWith(),
+      actorOf(() => 1),
+      worker.signal,
+    );
+    await sleep(5);
+    worker.abort(new Error('worker shutdown'));
+    expect(await run).toEqual({
+      kind: 'requeue',
+      reason: 'middleware Waits.afterProcess failed: Error: worker shutdown',
+    });
   });
 });
 
