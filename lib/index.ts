@@ -7,6 +7,7 @@ export { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 export type {
   BrokerModuleOptions,
   BrokerModuleAsyncOptions,
+  BrokerModuleRootOptions,
   BrokerOptionsFactory,
 } from './interfaces/broker-module-options.interface.js';
 export * from './core/index.js';

@@ -1,4 +1,4 @@
-import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
+import type { ConfigurableModuleAsyncOptions, ConfigurableModuleOptionsFactory } from '@nestjs/common';
 import type { DramatiqBrokerOptions } from '../core/broker.js';
 import type { WorkerOptions } from '../core/worker/worker-options.js';
 
@@ -11,15 +11,18 @@ export interface BrokerModuleOptions extends DramatiqBrokerOptions {
   worker?: WorkerOptions | false;
 }
 
-export interface BrokerOptionsFactory {
-  createBrokerOptions(): Promise<BrokerModuleOptions> | BrokerModuleOptions;
+/** Options of the module itself, not passed on to the broker. */
+export interface BrokerModuleExtras {
+  /** Register the module globally. Default true: one broker per application. */
+  isGlobal?: boolean;
 }
 
-export interface BrokerModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Register the module globally (default true: one broker per application). */
-  isGlobal?: boolean;
-  useFactory?: (...args: any[]) => Promise<BrokerModuleOptions> | BrokerModuleOptions;
-  inject?: Array<InjectionToken | OptionalFactoryDependency>;
-  useClass?: Type<BrokerOptionsFactory>;
-  useExisting?: Type<BrokerOptionsFactory>;
-}
+/** What forRoot takes: the options, plus `isGlobal`. */
+export type BrokerModuleRootOptions = BrokerModuleOptions & BrokerModuleExtras;
+
+/** A class forRootAsync's useClass / useExisting can name: `createBrokerOptions()` gives the options. */
+export type BrokerOptionsFactory = ConfigurableModuleOptionsFactory<BrokerModuleOptions, 'createBrokerOptions'>;
+
+/** What forRootAsync takes: useFactory (+ inject), useClass or useExisting; imports; isGlobal. */
+export type BrokerModuleAsyncOptions = ConfigurableModuleAsyncOptions<BrokerModuleOptions, 'createBrokerOptions'> &
+  BrokerModuleExtras;

@@ -4,7 +4,14 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { BrokerModule, DramatiqBroker, InvalidBrokerOptionError, ConnectionRefusedError } from '../../../lib/index.js';
+import {
+  BrokerModule,
+  type BrokerModuleOptions,
+  type BrokerOptionsFactory,
+  ConnectionRefusedError,
+  DramatiqBroker,
+  InvalidBrokerOptionError,
+} from '../../../lib/index.js';
 import { BrokerHealthIndicator, BrokerHealthModule } from '../../../lib/health/index.js';
 import { ensureConsumerConnection, ensureProducerConnection } from '../../../lib/testing/index.js';
 import { serverConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
@@ -152,6 +159,53 @@ describe('BrokerModule.forRootAsync', () => {
         ],
       }).compile(),
     ).rejects.toThrow(/Invalid broker option "url"/);
+  });
+
+  it('takes its options from a factory class (useClass) or an existing provider (useExisting)', async () => {
+    const names = [uniqueName('use-class'), uniqueName('use-existing')];
+    @Injectable()
+    class OptionsFromClass implements BrokerOptionsFactory {
+      createBrokerOptions(): BrokerModuleOptions {
+        return { strategy: 'shared', connectionName: names[0], logger: quiet, worker: false };
+      }
+    }
+    @Injectable()
+    class ExistingOptions implements BrokerOptionsFactory {
+      async createBrokerOptions(): Promise<BrokerModuleOptions> {
+        return { strategy: 'shared', connectionName: names[1], logger: quiet, worker: false };
+      }
+    }
+    @Module({ providers: [ExistingOptions], exports: [ExistingOptions] })
+    class OptionsModule {}
+    for (const [index, root] of [
+      BrokerModule.forRootAsync({ useClass: OptionsFromClass }),
+      BrokerModule.forRootAsync({ imports: [OptionsModule], useExisting: ExistingOptions }),
+    ].entries()) {
+      const moduleRef = await Test.createTestingModule({ imports: [root] }).compile();
+      const app = moduleRef.createNestApplication();
+      apps.push(app);
+      await app.init();
+      await ensureProducerConnection(app.get(DramatiqBroker));
+      expect(await serverConnectionsNamed(names[index]!)).toHaveLength(1);
+    }
+  });
+
+  it('says what is missing when given no useFactory, useClass or useExisting', () => {
+    expect(() => BrokerModule.forRootAsync({})).toThrow(
+      'BrokerModule.forRootAsync needs one of useFactory, useClass or useExisting.',
+    );
+  });
+
+  it('is global by default and local with isGlobal: false, which is not passed on as a broker option', () => {
+    expect(BrokerModule.forRoot({ strategy: 'shared' }).global).toBe(true);
+    expect(BrokerModule.forRoot({ strategy: 'shared', isGlobal: false }).global).toBe(false);
+    expect(
+      BrokerModule.forRootAsync({ useFactory: () => ({ strategy: 'shared' as const }), isGlobal: false }).global,
+    ).toBe(false);
+    const [optionsProvider] = BrokerModule.forRoot({ strategy: 'shared', isGlobal: false }).providers as Array<{
+      useValue?: object;
+    }>;
+    expect(optionsProvider?.useValue).toEqual({ strategy: 'shared' });
   });
 });
 
