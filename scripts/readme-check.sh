@@ -6,8 +6,10 @@
 #      answers 200, posts a task with curl, waits for the app's log to show it succeeded,
 #      then stops the app with SIGTERM and checks that it shut down gracefully.
 #   2. `npm test`: by default only a light equivalent (`npm run typecheck` and
-#      `npm run test:jest -- --listTests`), so CI does not run the suite twice;
-#      README_CHECK_FULL=1 runs the real `npm test`.
+#      `npm run test:jest -- --listTests`); README_CHECK_FULL=1 runs the real `npm test`
+#      (CI does: its tests then run in a clone with nothing beside it, as a user's would).
+# Before both, it checks that the clone is alone in an empty folder and that no file refers
+# to a path outside the repository.
 #
 # Usage (from anywhere in the repository):  bash scripts/readme-check.sh
 # Environment:
@@ -96,6 +98,14 @@ log "cloning $SOURCE into $CLONE"
 git clone --quiet "$SOURCE" "$CLONE" || fail "git clone failed."
 cd "$CLONE" || fail "cannot enter $CLONE."
 log "cloned commit $(git rev-parse --short HEAD): $(git log -1 --format=%s | cut -c1-80)"
+
+# --- 0. self-contained -----------------------------------------------------------------------
+# The clone sits alone in an empty folder, as a user's does: nothing the tests or scripts read may
+# live outside it. Catch a reference before it shows up as an ENOENT in somebody else's clone.
+[[ "$(ls -A "$TMP")" == "repo" ]] || fail "the clone's folder is not empty: $(ls -A "$TMP" | tr '\n' ' ')"
+outside="$(git grep -nE '\.\./[s]hared|/work/[s]hared|/[s]hared/(dramatiq-wire|spec)' -- . ':!CHANGELOG.md' || true)"
+[[ -z "$outside" ]] || fail "files refer to a path outside the repository:"$'\n'"$outside"
+log "step 0: the clone is alone in $TMP and nothing refers to a path outside it"
 
 # --- 1. npm ci && npm start ----------------------------------------------------------------
 log "step 1: PORT=$PORT npm ci && npm start   (QUEUE_NAME=$QUEUE; log: $APP_LOG)"
