@@ -48,11 +48,13 @@ describe.each(['shared', 'pooled'] as const)('scenario 1: connection cuts (%s)',
         const cuts: number[] = [];
         let finished = false;
         void agent.finished.then(() => (finished = true));
-        // Bounded: at most MAX_CUTS, only while messages are still to be processed.
-        while (!finished && cuts.length < MAX_CUTS) {
+        // Bounded: at most MAX_CUTS (and a few more rounds), only while messages are still to be processed.
+        for (let round = 0; !finished && cuts.length < MAX_CUTS && round < MAX_CUTS * 3; round++) {
           await Promise.race([sleep(CUT_EVERY_MS), agent.finished]);
           const p = agent.latest;
-          if (finished || !p || p.processed >= TOTAL) break;
+          if (finished || (p && p.processed >= TOTAL)) break;
+          // No progress report yet (a slow start on a loaded machine): not a reason to stop cutting.
+          if (!p) continue;
           // Alternate a clean cut (FIN: "Unexpected close") and a reset (RST: ECONNRESET).
           if (cuts.length % 2 === 0) proxy.cut();
           else proxy.reset();
