@@ -24,8 +24,17 @@ import { MessageProcessor } from './worker/message-processor.js';
 import type { WorkerHost } from './worker/worker-host.js';
 import { Worker } from './worker/worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
+import { getResult, type GetResultOptions, type SentMessage, type TypedMessageRef } from './results/get-result.js';
+import type { ResultBackend } from './results/result-backend.js';
+import { Results } from './results/results-middleware.js';
+import { resolveResultsSettings, type ResultsOptions } from './results/results-options.js';
+import { ResultsNotConfiguredError } from './results/results.errors.js';
+import { Retries } from './middleware/retries.js';
 
-export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {}
+export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
+  /** Stores actor results (Dramatiq's Results middleware) in this backend; see docs/results.md. Default: none. */
+  results?: ResultsOptions;
+}
 
 /** What a send needs besides the actor: everything has a default. */
 export interface SendOptions extends EnqueueOptions {
@@ -56,11 +65,19 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private readonly publisher: Publisher;
   private runningWorkers = 0;
   private readonly admin: QueueAdmin;
+  /** Where results are stored and read; undefined when the `results` option is not set. */
+  readonly resultBackend: ResultBackend | undefined;
 
   constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
-    this.settings = resolveBrokerSettings(options, [...MESSAGING_OPTION_KEYS, ...extraOptionKeys]);
+    this.settings = resolveBrokerSettings(options, [...MESSAGING_OPTION_KEYS, 'results', ...extraOptionKeys]);
     this.messaging = resolveMessagingSettings(options);
     this.middleware = this.messaging.middleware ? [...this.messaging.middleware] : defaultMiddleware();
+    const results = resolveResultsSettings(options.results);
+    if (results) {
+      this.resultBackend = results.backend;
+      if (!this.middleware.some((m) => m instanceof Results))
+        insertBeforeRetries(this.middleware, new Results(results));
+    }
     this.holder = createConnectionHolder(this.settings);
     this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
     const { producers, producerSharing } = this.settings.pools;
@@ -129,7 +146,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   /** Closes every connection. Idempotent; the broker reconnects on its next use. */
   async close(): Promise<void> {
-    await this.holder.close();
+    await Promise.all([this.holder.close(), this.resultBackend?.close()]);
     this.declarer.forgetAll();
   }
 
@@ -199,8 +216,11 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     return this.enqueuer.enqueue(message, options);
   }
 
-  /** Sends to any actor by name: a local one, or one that lives only in a Python worker. */
-  send(actorName: string, options: SendOptions = {}): Promise<DramatiqMessage> {
+  /**
+   * Sends to any actor by name: a local one, or one that lives only in a Python worker.
+   * R, when given, is the actor's result type, for getResult.
+   */
+  send<R = unknown>(actorName: string, options: SendOptions = {}): Promise<SentMessage<R>> {
     const message = createMessage({
       queueName: queueForActor(this, actorName, options.queueName),
       actorName,
@@ -209,6 +229,18 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       options: options.options ?? {},
     });
     return this.enqueue(message, { delay: options.delay });
+  }
+
+  // --- results -----------------------------------------------------------------------
+
+  /**
+   * The result of a sent message (see docs/results.md): its actor's return value, or
+   * ResultFailureError when it failed for good. Without `block`, ResultMissingError when there
+   * is none yet; with it, waits up to `timeout` ms (default 10000), then ResultTimeoutError.
+   */
+  getResult<R = unknown>(message: TypedMessageRef<R>, options?: GetResultOptions): Promise<R> {
+    if (this.resultBackend === undefined) return Promise.reject(new ResultsNotConfiguredError());
+    return getResult(this.resultBackend, message, options);
   }
 
   // --- queue helpers (as the Python original) ---------------------------------------------
@@ -240,4 +272,10 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private knownQueues(): string[] {
     return [...new Set([...this.actors.queues(), ...this.declarer.queues()])];
   }
+}
+
+/** Results must decide after Retries (after-hooks run in reverse), so it goes just before it. */
+function insertBeforeRetries(stack: Middleware[], results: Results): void {
+  const retries = stack.findIndex((m) => m instanceof Retries);
+  stack.splice(retries === -1 ? stack.length : retries, 0, results);
 }

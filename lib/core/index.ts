@@ -33,3 +33,4 @@ export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from
 export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';
 export type { Outcome } from './worker/message-processor.js';
+export * from './results/index.js';

@@ -20,4 +20,8 @@ export interface ActorOptions {
   throws?: ReadonlyArray<abstract new (...args: any[]) => Error>;
   /** Decides whether to retry: called with the retry count (1 for the first retry) and the error. */
   retryWhen?: (retries: number, error: unknown) => boolean;
+  /** Store what the actor returns (or how it finally failed) in the result backend. Default: results.storeResults (false). Wire option store_results wins. */
+  storeResults?: boolean;
+  /** How long its results are kept, in ms. Default: results.resultTtl (10 minutes). Wire option result_ttl wins. */
+  resultTtl?: number;
 }
