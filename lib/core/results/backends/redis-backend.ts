@@ -16,6 +16,8 @@ export interface RedisResultBackendOptions extends ResultKeyOptions {
   client?: Redis;
   /** Longest a store or read may take before it fails, in ms (Redis down, unreachable). Default 5000. */
   commandTimeout?: number;
+  /** CLIENT SETNAME of the connections the backend opens (shown by CLIENT LIST). Default 'dramatiq-results'. */
+  connectionName?: string;
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -26,7 +28,6 @@ const OWN_CONNECTION: RedisOptions = {
   lazyConnect: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
-  connectionName: 'dramatiq-results',
 };
 
 /**
@@ -124,7 +125,7 @@ export class RedisResultBackend implements ResultBackend {
   private async connectCommandClient(): Promise<Redis> {
     const RedisClass = await this.loadIoredis();
     if (this.options.client) return this.options.client;
-    const redis = new RedisClass(this.options.url ?? DEFAULT_REDIS_URL, OWN_CONNECTION);
+    const redis = new RedisClass(this.options.url ?? DEFAULT_REDIS_URL, this.ownConnection());
     // Failures surface on the commands; without a listener ioredis would also print them.
     redis.on('error', () => undefined);
     try {
@@ -142,12 +143,16 @@ export class RedisResultBackend implements ResultBackend {
 
   /** A fresh connection for the watcher: not reconnecting (the watcher opens a new pair instead). */
   private waitConnection(): Redis {
-    const options: RedisOptions = { ...OWN_CONNECTION, retryStrategy: () => null };
+    const options: RedisOptions = { ...this.ownConnection(), retryStrategy: () => null };
     const redis = this.options.client
       ? this.options.client.duplicate(options)
       : new this.redisClass!(this.options.url ?? DEFAULT_REDIS_URL, options);
     redis.on('error', () => undefined);
     return redis;
+  }
+
+  private ownConnection(): RedisOptions {
+    return { ...OWN_CONNECTION, connectionName: this.options.connectionName ?? 'dramatiq-results' };
   }
 
   private async loadIoredis(): Promise<(typeof import('ioredis'))['Redis']> {
