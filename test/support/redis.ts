@@ -60,6 +60,15 @@ export class PrivateRedis {
     }
   }
 
+  /** SIGSTOP: connections stay open but nothing answers (a hung or unreachable server). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kills the server (no clean shutdown: clients see the connection drop) and waits for its exit. */
   async stop(): Promise<void> {
     const child = this.child;

@@ -126,8 +126,10 @@ export class RedisResultBackend implements ResultBackend {
     const RedisClass = await this.loadIoredis();
     if (this.options.client) return this.options.client;
     const redis = new RedisClass(this.options.url ?? DEFAULT_REDIS_URL, this.ownConnection());
-    // Failures surface on the commands; without a listener ioredis would also print them.
-    redis.on('error', () => undefined);
+    // Failures surface on the commands; the listener keeps ioredis from printing them too, and
+    // keeps the socket's own reason (ECONNREFUSED...) that connect() reports only as "closed".
+    let lastError: Error | undefined;
+    redis.on('error', (err: Error) => (lastError = err));
     try {
       await withTimeout(
         redis.connect(),
@@ -136,7 +138,7 @@ export class RedisResultBackend implements ResultBackend {
       );
     } catch (err) {
       redis.disconnect();
-      throw new ResultBackendUnavailableError('connect', `${(err as Error).message} (Redis at ${this.address})`, err);
+      throw new Error(`cannot connect: ${(lastError ?? (err as Error)).message}`, { cause: err });
     }
     return redis;
   }
