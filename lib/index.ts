@@ -2,7 +2,7 @@ export { BrokerModule } from './broker.module.js';
 export { BROKER_MODULE_OPTIONS } from './broker.constants.js';
 export { Actor } from './decorators/actor.decorator.js';
 export { ActorOnNonStaticProviderError } from './actors/actor.errors.js';
-export { TaskQueue, type MethodNames, type TypedSendOptions } from './actors/task-queue.service.js';
+export { TaskQueue, type MethodNames, type ResultOf, type TypedSendOptions } from './actors/task-queue.service.js';
 export { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 export type {
   BrokerModuleOptions,

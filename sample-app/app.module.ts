@@ -7,6 +7,7 @@ import {
   CurrentMessage,
   defaultMiddleware,
   MessageLogging,
+  RedisResultBackend,
 } from 'nestjs-dramatiq-broker';
 import { BrokerHealthModule } from 'nestjs-dramatiq-broker/health';
 import { BrokerErrorFilter } from './broker-error.filter.js';
@@ -35,6 +36,10 @@ export function brokerOptions(config: ConfigType<typeof sampleConfig>): BrokerMo
       new CurrentMessage(),
       new MessageLogging(),
     ],
+    // Results of actors with storeResults (POST /tasks/add) go to Redis, where GET
+    // /tasks/add/:id/result reads them, as would a Python process with Dramatiq's RedisBackend.
+    // The backend's connections are closed with the application.
+    results: { backend: new RedisResultBackend({ url: config.redisUrl }) },
     // ROLE=api only sends; ROLE=all and ROLE=worker consume the actors' queue.
     worker: config.role === 'api' ? false : { concurrency: config.concurrency, shutdownTimeout: 10_000 },
   };

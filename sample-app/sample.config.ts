@@ -15,6 +15,8 @@ export interface SampleConfig {
   role: SampleRole;
   /** QUEUE_NAME: queue of the sample's actors (default 'sample'). */
   queueName: string;
+  /** REDIS_URL: where task results are stored (default redis://127.0.0.1:6379). */
+  redisUrl: string;
 }
 
 export const DEFAULTS = {
@@ -23,6 +25,7 @@ export const DEFAULTS = {
   concurrency: 4,
   role: 'all',
   queueName: 'sample',
+  redisUrl: 'redis://127.0.0.1:6379',
 } as const satisfies SampleConfig;
 
 /** Reads and checks the sample's environment variables; a bad value stops the start with a clear message. */
@@ -55,8 +58,18 @@ export function parseSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   const amqpUrl = read('AMQP_URL') ?? DEFAULTS.amqpUrl;
   if (!/^amqps?:\/\//.test(amqpUrl)) problems.push('AMQP_URL must start with amqp:// or amqps://');
 
+  const redisUrl = read('REDIS_URL') ?? DEFAULTS.redisUrl;
+  if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+
   if (problems.length > 0) throw new Error(`Invalid sample configuration:\n  - ${problems.join('\n  - ')}`);
-  return { amqpUrl, strategy: strategy as SampleConfig['strategy'], concurrency, role: role as SampleRole, queueName };
+  return {
+    amqpUrl,
+    strategy: strategy as SampleConfig['strategy'],
+    concurrency,
+    role: role as SampleRole,
+    queueName,
+    redisUrl,
+  };
 }
 
 /** Injected with @Inject(sampleConfig.KEY); parsed once, when the application starts. */

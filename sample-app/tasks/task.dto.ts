@@ -1,3 +1,4 @@
+import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Longest delay the sample accepts (1 hour). */
@@ -61,4 +62,28 @@ export class SlowTaskDto extends DelayableTaskDto {
   @Min(0)
   @Max(60_000)
   workMs!: number;
+}
+
+/** POST /tasks/add */
+export class AddTaskDto {
+  @IsInt()
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  a!: number;
+
+  @IsInt()
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  b!: number;
+}
+
+/** GET /tasks/add/:messageId/result */
+export class ResultQueryDto {
+  /** Wait up to this many ms for the result (default 0: answer at once). A query string: made a number first. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(30_000)
+  waitMs?: number;
 }

@@ -1,7 +1,34 @@
-import { Body, Controller, HttpCode, HttpStatus, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { type DramatiqMessage, TaskQueue } from 'nestjs-dramatiq-broker';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  type DramatiqMessage,
+  ResultFailureError,
+  ResultMissingError,
+  ResultTimeoutError,
+  TaskQueue,
+} from 'nestjs-dramatiq-broker';
 import { BrokerUpGuard } from './broker-up.guard.js';
-import { FailingTaskDto, FlakyTaskDto, ReportTaskDto, SlowTaskDto, WelcomeTaskDto } from './task.dto.js';
+import {
+  AddTaskDto,
+  FailingTaskDto,
+  FlakyTaskDto,
+  ReportTaskDto,
+  ResultQueryDto,
+  SlowTaskDto,
+  WelcomeTaskDto,
+} from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
 /** What POST /tasks/:kind answers once RabbitMQ has confirmed the message. */
@@ -12,7 +39,13 @@ export interface TaskAccepted {
   delayMs?: number;
 }
 
-export const TASK_KINDS = ['welcome', 'report', 'flaky', 'failing', 'slow'] as const;
+export const TASK_KINDS = ['welcome', 'report', 'flaky', 'failing', 'slow', 'add'] as const;
+
+/** What GET /tasks/add/:messageId/result answers. */
+export type TaskResult =
+  | { status: 'done'; result: { sum: number } }
+  | { status: 'pending' }
+  | { status: 'failed'; error: { type: string; message: string } };
 
 function accepted(message: DramatiqMessage, delayMs: number | undefined): TaskAccepted {
   return {
@@ -85,6 +118,42 @@ export class TasksController {
       delay: dto.delayMs,
     });
     return accepted(message, dto.delayMs);
+  }
+
+  /** Stores its result in Redis: fetch it with GET /tasks/add/:messageId/result. */
+  @Post('add')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async add(@Body() dto: AddTaskDto): Promise<TaskAccepted> {
+    return accepted(await this.tasks.send(TasksService, 'add', dto.a, dto.b), undefined);
+  }
+
+  /**
+   * The result of an add task: 200 done (or failed), 202 pending while it is not stored yet.
+   * ?waitMs=N waits up to N ms for it (without polling: see docs/results.md).
+   */
+  @Get('add/:messageId/result')
+  async addResult(
+    @Param('messageId', new ParseUUIDPipe()) messageId: string,
+    @Query() query: ResultQueryDto,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ): Promise<TaskResult> {
+    // Queue and actor are part of the result's key: messageRef fills in the add actor's.
+    const ref = this.tasks.messageRef(TasksService, 'add', messageId);
+    try {
+      const waitMs = query.waitMs ?? 0;
+      // Typed { sum: number } from TasksService.add's return type.
+      const result = await this.tasks.getResult(ref, { block: waitMs > 0, timeout: waitMs });
+      return { status: 'done', result };
+    } catch (err) {
+      if (err instanceof ResultFailureError) {
+        return { status: 'failed', error: { type: err.remoteType, message: err.remoteMessage } };
+      }
+      if (err instanceof ResultMissingError || err instanceof ResultTimeoutError) {
+        response.status(HttpStatus.ACCEPTED);
+        return { status: 'pending' };
+      }
+      throw err;
+    }
   }
 
   /** Declared last, so it only sees kinds the routes above do not handle. */

@@ -68,4 +68,11 @@ export class TasksService {
     await sleep(workMs, CurrentMessage.signal());
     this.logger.log(`Export finished after ${workMs} ms of work`);
   }
+
+  /** Stores its result (storeResults): GET /tasks/add/:id/result reads it, so can Python's get_result. */
+  @Actor({ actorName: 'add', storeResults: true })
+  async add(a: number, b: number): Promise<{ sum: number }> {
+    await sleep(20, CurrentMessage.signal());
+    return { sum: a + b };
+  }
 }

@@ -151,6 +151,23 @@ describe.each(['shared', 'pooled'] as const)(
       }
     }, 30_000);
 
+    it('POST /tasks/add stores its result in Redis; GET /tasks/add/:id/result awaits and returns it', async () => {
+      const { messageId } = await postTask('add', { a: 2, b: 40 });
+      const done = await http('GET', `/tasks/add/${messageId}/result?waitMs=10000`);
+      expect(done).toEqual({ status: 200, body: { status: 'done', result: { sum: 42 } } });
+      // Without waiting, once stored: the same answer at once.
+      expect(await http('GET', `/tasks/add/${messageId}/result`)).toEqual(done);
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      expect(await http('GET', `/tasks/add/${unknown}/result`)).toEqual({ status: 202, body: { status: 'pending' } });
+      const started = Date.now();
+      expect(await http('GET', `/tasks/add/${unknown}/result?waitMs=300`)).toEqual({
+        status: 202,
+        body: { status: 'pending' },
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect((await http('GET', '/tasks/add/not-a-uuid/result')).status).toBe(400);
+    });
+
     it('reports healthy once started, with the worker consuming its queue', async () => {
       const reply = await http('GET', '/health');
       expect(reply.status).toBe(200);
