@@ -18,8 +18,9 @@
 #   README_CHECK_PORT=<port>         HTTP port of the sample (default: a free one)
 #   README_CHECK_START_TIMEOUT=<s>   bound for npm ci + npm start until /health is 200 (default 300)
 #   README_CHECK_KEEP=1              keep the temporary clone (its path is printed)
-# Needs: git, node/npm, curl, and a RabbitMQ the sample can reach (npm start runs
-# scripts/ensure-rabbitmq.sh, which starts one when none answers on 127.0.0.1:5672).
+# Needs: git, node/npm, curl, and a RabbitMQ and a Redis the sample can reach (npm start runs
+# scripts/ensure-rabbitmq.sh and scripts/ensure-redis.sh, which start one when none answers on
+# 127.0.0.1:5672 / 127.0.0.1:6379).
 # Exit status 0 when every step passed, 1 otherwise.
 set -uo pipefail
 

@@ -50,8 +50,22 @@ describe('dual ESM / CommonJS build', () => {
     const fixture = fileURLToPath(new URL('./fixtures/nest-free-core.mjs', import.meta.url));
     const coreEsm = await run('node', [fixture, 'nestjs-dramatiq-broker/core'], { cwd: root, timeoutMs: 30_000 });
     expect(coreEsm.stdout.trim()).toBe('DramatiqBroker function');
+    expect(coreEsm.stdout).not.toContain('ioredis');
     // ...and the same hook does see NestJS behind the root entry, so the check can fail.
     const rootEsm = await run('node', [fixture, 'nestjs-dramatiq-broker'], { cwd: root, timeoutMs: 30_000 });
     expect(rootEsm.stdout).toContain('nestjs file://');
+    // ioredis is an optional peer: not even the root entry loads it...
+    expect(rootEsm.stdout).not.toContain('ioredis');
+    // ...until a Redis result backend is used (CommonJS: require.cache shows it).
+    const ioredisCjs = await run(
+      'node',
+      [
+        '--input-type=commonjs',
+        '-e',
+        "const c = require('nestjs-dramatiq-broker/core'); const loaded = () => Object.keys(require.cache).some((f) => f.includes('/ioredis/')); const before = loaded(); const b = new c.RedisResultBackend({ url: 'redis://127.0.0.1:6379' }); b.read('x').finally(() => { console.log(before, loaded()); return b.close(); })",
+      ],
+      { cwd: root, timeoutMs: 30_000 },
+    );
+    expect(ioredisCjs.stdout.trim()).toBe('false true');
   }, 240_000);
 });
