@@ -57,7 +57,9 @@ describe('Redis down while results are stored and awaited', () => {
     await server.stop();
     const message = await broker.send<number>('add', { args: [2, 3] });
     await waitFor(() => /Retry 2 of/.test(logger.text()), { timeoutMs: 15_000, message: 'two retries' });
-    expect(logger.text()).toMatch(/ResultBackendUnavailableError: The result backend could not store a result: cannot connect: connect ECONNREFUSED/);
+    expect(logger.text()).toMatch(
+      /ResultBackendUnavailableError: The result backend could not store a result: cannot connect: connect ECONNREFUSED/,
+    );
     // Not acked, not dead-lettered: waiting in the delay queue for its next run.
     expect((await broker.getQueueMessageCounts(queue)).dead).toBe(0);
     // Other messages still run meanwhile.
