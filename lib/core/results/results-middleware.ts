@@ -27,7 +27,9 @@ export class Results implements Middleware {
   aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
     if (!this.stores(ctx)) return this.warnIfDiscarded(ctx, next());
     return next().then(async (value) => {
-      await this.storeValue(ctx, value);
+      // A run abandoned (time limit, shutdown) that finishes late must not overwrite what its
+      // retry or its final failure stores.
+      if (!ctx.signal.aborted) await this.storeValue(ctx, value);
       return value;
     });
   }
