@@ -8,12 +8,16 @@ import { REDIS } from '../common.mjs';
 
 export const info = { system: 'BullMQ (@nestjs/bullmq)', note: 'Queue.add + WorkerHost, Redis 127.0.0.1' };
 
-export async function create({ queue, concurrency, consume, onMessage }) {
+// keepResults=true: the processor returns a value and completed jobs (with their return values)
+// are kept 10 minutes, as our results=redis variant keeps results; the default removes them.
+export async function create({ queue, concurrency, consume, onMessage, variantOptions = {} }) {
+  const keepResults = variantOptions.keepResults === true;
   const providers = [];
   if (consume) {
     class BenchProcessor extends WorkerHost {
       async process(job) {
         onMessage(job.data);
+        return keepResults ? job.data.i : undefined;
       }
     }
     Processor({ name: queue, concurrency })(BenchProcessor);
@@ -31,7 +35,7 @@ export async function create({ queue, concurrency, consume, onMessage }) {
   const q = app.get(getQueueToken(queue));
   await q.waitUntilReady();
   if (consume) await app.get(providers[0]).worker.waitUntilReady();
-  const jobOptions = { removeOnComplete: true, removeOnFail: true };
+  const jobOptions = { removeOnComplete: keepResults ? { age: 600 } : true, removeOnFail: true };
   return {
     send: (payload) => q.add('bench', payload, jobOptions),
     async close() {

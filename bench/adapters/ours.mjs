@@ -1,9 +1,9 @@
 // Ours, through the framework-free core (nestjs-dramatiq-broker/core, so no NestJS is loaded):
 // DramatiqBroker.send + a worker with a no-op actor.
 import { loadLib } from '../lib.mjs';
-import { AMQP_URL, quietLogger } from '../common.mjs';
+import { AMQP_URL, REDIS, quietLogger } from '../common.mjs';
 
-const { CurrentMessage, DramatiqBroker, defaultMiddleware } = await loadLib('core');
+const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware } = await loadLib('core');
 
 /**
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
@@ -13,7 +13,15 @@ const { CurrentMessage, DramatiqBroker, defaultMiddleware } = await loadLib('cor
  * (its prefetch is twice that) instead of the benchmark's common setting.
  */
 function brokerOptionsFrom(variantOptions) {
-  const { middleware, concurrency: _worker, ...rest } = variantOptions;
+  const { middleware, concurrency: _worker, results, ...rest } = variantOptions;
+  // results=redis: every result stored in Redis (Results middleware, 10-minute TTL), as a caller
+  // that reads results back would run it; compared with BullMQ keeping its return values.
+  if (results === 'redis') {
+    rest.results = {
+      backend: new RedisResultBackend({ url: `redis://${REDIS.host}:${REDIS.port}` }),
+      storeResults: true,
+    };
+  } else if (results !== undefined) throw new Error(`results variant must be redis; got ${results}`);
   if (middleware === undefined) return rest;
   if (middleware === 'none') return { ...rest, middleware: [] };
   if (middleware === 'with-CurrentMessage')
@@ -38,7 +46,14 @@ export async function create({ queue, concurrency, consume, onMessage, strategy,
     // Diagnostic variants only; the reported systems use defaults.
     ...brokerOptionsFrom(variantOptions),
   });
-  broker.registerActor('bench_noop', (payload) => void onMessage(payload), { queueName: queue });
+  // With results stored, the actor returns something to store (the payload's index).
+  const actor = variantOptions.results
+    ? (payload) => {
+        onMessage(payload);
+        return payload.i;
+      }
+    : (payload) => void onMessage(payload);
+  broker.registerActor('bench_noop', actor, { queueName: queue });
   let worker;
   if (consume) {
     worker = broker.createWorker({ concurrency: variantOptions.concurrency ?? concurrency, queues: [queue] });

@@ -57,12 +57,6 @@ class TrackingSession {
     return this.failure !== undefined;
   }
 
-  get waiting(): number {
-    let n = 0;
-    for (const set of this.waiters.values()) n += set.size;
-    return n;
-  }
-
   wait(key: string, timeoutMs: number): Promise<string | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -147,11 +141,6 @@ export class RedisKeyWatcher {
   async waitFor(key: string, timeoutMs: number): Promise<string | undefined> {
     const session = await this.current();
     return session.wait(key, timeoutMs);
-  }
-
-  /** Waiters in the current session (for stats and tests). */
-  async waiting(): Promise<number> {
-    return this.session ? ((await this.session.catch(() => undefined))?.waiting ?? 0) : 0;
   }
 
   async close(): Promise<void> {
