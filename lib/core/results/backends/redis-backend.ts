@@ -5,6 +5,7 @@ import type { ResultBackend } from '../result-backend.js';
 import { resultKey, type ResultKeyOptions } from '../result-key.js';
 import { ResultBackendUnavailableError, type ResultMessageRef } from '../results.errors.js';
 import { RedisKeyWatcher } from './redis-key-watcher.js';
+import { StoreBatch } from './store-batch.js';
 
 export interface RedisResultBackendOptions extends ResultKeyOptions {
   /** Where Redis is, e.g. redis://:password@host:6379/0. Default redis://127.0.0.1:6379. Ignored with `client`. */
@@ -32,7 +33,8 @@ const OWN_CONNECTION: RedisOptions = {
 
 /**
  * Dramatiq's RedisBackend: each result is a Redis list holding one JSON document, written as
- * DEL + LPUSH + PEXPIRE in one MULTI, read with LINDEX key 0 (never popped). ioredis is an
+ * DEL + LPUSH + PEXPIRE in a MULTI (the stores of one event-loop turn share it), read with LINDEX
+ * key 0 (never popped). ioredis is an
  * optional peer dependency, loaded on first use only.
  *
  * Connections: one for stores and reads (the app's client when given), plus two shared by all
@@ -43,6 +45,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly commandTimeout: number;
   private command: Promise<Redis> | undefined;
   private readonly watcher: RedisKeyWatcher;
+  private readonly stores = new StoreBatch((batch) => this.writeStores(batch));
   /** Resolved once ioredis is loaded; connections for waits are made from it. */
   private redisClass: (typeof import('ioredis'))['Redis'] | undefined;
 
@@ -66,17 +69,22 @@ export class RedisResultBackend implements ResultBackend {
     return resultKey(message, this.options);
   }
 
-  async store(key: string, document: string, ttlMs: number): Promise<void> {
-    const replies = await this.run('store a result', (redis) =>
-      redis.multi().del(key).lpush(key, document).pexpire(key, ttlMs).exec(),
-    );
-    const failed = replies?.find(([err]) => err);
-    if (replies === null || failed) {
-      throw new ResultBackendUnavailableError(
-        'store a result',
-        failed ? String(failed[0]) : 'the transaction was aborted',
-      );
-    }
+  store(key: string, document: string, ttlMs: number): Promise<void> {
+    return this.stores.add(key, document, ttlMs);
+  }
+
+  /** One MULTI for the stores of one event-loop turn: DEL + LPUSH + PEXPIRE per key, as Dramatiq. */
+  private async writeStores(stores: ReadonlyArray<{ key: string; document: string; ttlMs: number }>) {
+    const replies = await this.run('store a result', (redis) => {
+      const multi = redis.multi();
+      for (const { key, document, ttlMs } of stores) multi.del(key).lpush(key, document).pexpire(key, ttlMs);
+      return multi.exec();
+    });
+    if (replies === null) throw new ResultBackendUnavailableError('store a result', 'the transaction was aborted');
+    return stores.map((_, i) => {
+      const failed = replies.slice(i * 3, i * 3 + 3).find(([err]) => err);
+      return failed ? new ResultBackendUnavailableError('store a result', String(failed[0])) : undefined;
+    });
   }
 
   async read(key: string): Promise<string | undefined> {
