@@ -11,6 +11,7 @@ import type { BrokerLogger } from './logging/broker-logger.js';
 import { createMessage, type DramatiqMessage, type MessageOptions } from './message/message.js';
 import { defaultMiddleware } from './middleware/default-middleware.js';
 import type { Middleware, MiddlewareHost } from './middleware/middleware.js';
+import { BrokerEvents } from './observability/events/broker-events.js';
 import type { BrokerOptions } from './options/broker-options.js';
 import { type BrokerSettings, resolveBrokerSettings } from './options/broker-settings.js';
 import { MESSAGING_OPTION_KEYS, type MessagingOptions } from './options/messaging-options.js';
@@ -59,6 +60,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   readonly actors = new ActorRegistry();
   readonly middleware: Middleware[];
   readonly processor: MessageProcessor;
+  /** What happened to messages and connections: see BrokerEventMap. */
+  readonly events: BrokerEvents;
   private readonly holder: ConnectionHolder;
   private readonly declarer: QueueDeclarer;
   private readonly enqueuer: Enqueuer;
@@ -78,7 +81,10 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       if (!this.middleware.some((m) => m instanceof Results))
         insertBeforeRetries(this.middleware, new Results(results));
     }
-    this.holder = createConnectionHolder(this.settings);
+    this.events = new BrokerEvents((name, error) =>
+      this.logger.error(`A listener of the broker event '${name}' failed: ${describeError(error)}`),
+    );
+    this.holder = createConnectionHolder(this.settings, this.events);
     this.declarer = new QueueDeclarer(this.holder, this.messaging.topology, this.logger);
     const { producers, producerSharing } = this.settings.pools;
     this.publisher = new Publisher(
@@ -88,7 +94,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       this.logger,
       producers * producerSharing,
     );
-    this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware);
+    this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware, this.events);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
   }
@@ -278,4 +284,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 function insertBeforeRetries(stack: Middleware[], results: Results): void {
   const retries = stack.findIndex((m) => m instanceof Retries);
   stack.splice(retries === -1 ? stack.length : retries, 0, results);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

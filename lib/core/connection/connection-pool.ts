@@ -2,6 +2,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import { BrokerClosedError } from '../errors/connection.errors.js';
 import { ConnectionPoolTimeoutError } from '../errors/pool.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 import type { ConnectionSettings } from '../options/connection-settings.js';
 import type { ConnectionInfo } from './connection-info.js';
 import type { ChannelLease, ChannelRole } from './connection-holder.js';
@@ -48,6 +49,7 @@ export class ConnectionPool implements LeaseOwner<Slot> {
     /** Told of a connection that gave up (its error) and of one that connected (undefined). */
     private readonly onOutcome: (failure: Error | undefined) => void = () => undefined,
     sharing = 1,
+    private readonly events?: BrokerEvents,
   ) {
     this.leases = new LeaseCounter(sharing);
   }
@@ -129,7 +131,13 @@ export class ConnectionPool implements LeaseOwner<Slot> {
 
   private create(): Slot {
     this.created += 1;
-    const connection = new ManagedConnection(this.settings, this.role, `${this.role}-${this.created}`, this.logger);
+    const connection = new ManagedConnection(
+      this.settings,
+      this.role,
+      `${this.role}-${this.created}`,
+      this.logger,
+      this.events,
+    );
     const slot: Slot = { connection };
     connection.on('connected', () => this.onOutcome(undefined));
     // A connection whose retries are spent leaves the pool, freeing its place.

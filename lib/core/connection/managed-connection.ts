@@ -5,6 +5,7 @@ import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'a
 import type { BrokerConnectionError } from '../errors/connection.errors.js';
 import { BrokerClosedError } from '../errors/connection.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 import type { ConnectionSettings, Endpoint } from '../options/connection-settings.js';
 import { scrubSecrets } from '../security/redact.js';
 import { classifyConnectionError } from './classify-connection-error.js';
@@ -53,6 +54,8 @@ export class ManagedConnection extends EventEmitter {
   private error?: BrokerConnectionError;
   private blockedBy?: string;
   private connectedAt?: Date;
+  /** When the connection was lost (undefined while up, or before its first connect). */
+  private lostAt?: number;
   /** Channels whose raw channel closed while the connection stayed up: amqp-connection-manager never re-opens them. */
   private readonly deadChannels = new WeakSet<ChannelWrapper>();
   private readonly rawChannels = new WeakMap<ChannelWrapper, import('amqplib').ConfirmChannel>();
@@ -65,6 +68,8 @@ export class ManagedConnection extends EventEmitter {
     readonly role: ConnectionRole,
     readonly id: string,
     private readonly logger: BrokerLogger,
+    /** Told of a loss and of the reconnect after it ('connectionLost', 'connectionRestored'). */
+    private readonly events?: BrokerEvents,
   ) {
     super();
     this.setMaxListeners(0);
@@ -246,6 +251,12 @@ export class ManagedConnection extends EventEmitter {
     this.waiters = [];
     for (const w of waiters) w.resolve();
     this.emit('connected');
+    if (this.lostAt !== undefined) {
+      const downtimeMs = Date.now() - this.lostAt;
+      this.lostAt = undefined;
+      if (this.events?.has('connectionRestored'))
+        this.events.emit('connectionRestored', { connectionId: this.id, role: this.role, downtimeMs });
+    }
   }
 
   private onConnectFailed(err: unknown, url: unknown): void {
@@ -283,6 +294,9 @@ export class ManagedConnection extends EventEmitter {
     this.currentState = 'reconnecting';
     this.logger.warn(`${error.message} (${this.role} connection ${this.id})`);
     this.emit('disconnected', error);
+    this.lostAt ??= Date.now();
+    if (this.events?.has('connectionLost'))
+      this.events.emit('connectionLost', { connectionId: this.id, role: this.role, error });
   }
 
   private onBlocked(reason: string): void {

@@ -1,6 +1,7 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { DramatiqMessage } from '../message/message.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 
 /** What middleware may ask of the broker while handling a message. */
 export interface MiddlewareHost {
@@ -9,6 +10,8 @@ export interface MiddlewareHost {
   /** Publishes a message (with confirm); `delay` in ms sends it through q.DQ. */
   enqueue(message: DramatiqMessage, options?: { delay?: number }): Promise<DramatiqMessage>;
   getActor(name: string): ActorDefinition | undefined;
+  /** The broker's events; middleware emits the outcomes it decides (Retries: 'retried'). */
+  readonly events?: BrokerEvents;
 }
 
 /** The state of one message while the worker handles it; middleware reads and marks it. */

@@ -84,6 +84,18 @@ export class Retries implements Middleware {
       await ctx.host.enqueue(retry, { delay });
     }
     ctx.retried = true;
+    const events = ctx.host.events;
+    if (events?.has('retried')) {
+      events.emit('retried', {
+        message,
+        retry,
+        queueName: message.queue_name,
+        actorName: actor.name,
+        error,
+        delayMs: delay,
+        retries,
+      });
+    }
     ctx.host.logger.warn(
       `Message ${message.message_id} (${actor.name}) failed: ${describe}. Retry ${retries} of ${maxRetries} in ${delay} ms.`,
     );

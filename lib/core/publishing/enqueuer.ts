@@ -1,8 +1,18 @@
+import { BrokerClosedError, BrokerConnectionError } from '../errors/connection.errors.js';
+import { ChannelLimitExceededError, ConnectionPoolTimeoutError } from '../errors/pool.errors.js';
 import { encodeMessage, messageProperties } from '../message/message-codec.js';
 import { type DramatiqMessage, toDelayed } from '../message/message.js';
 import type { Middleware } from '../middleware/middleware.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 import { canonicalQueueName, delayQueueName } from '../naming.js';
+import { DelayTooLongError } from '../topology/errors.js';
 import type { Topology } from '../topology/topology.js';
+import {
+  PublishBufferFullError,
+  PublishConfirmTimeoutError,
+  PublishFailedError,
+  PublishRejectedError,
+} from './publish.errors.js';
 import type { OutgoingMessage, Publisher } from './publisher.js';
 
 export interface EnqueueOptions {
@@ -20,13 +30,20 @@ export class Enqueuer {
     private readonly publisher: Publisher,
     private readonly topology: Topology,
     private readonly middleware: () => readonly Middleware[],
+    private readonly events?: BrokerEvents,
   ) {}
 
   enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
     // Not async: one promise less per send. Synchronous failures still reach the caller as rejections.
     try {
       const outgoing = this.prepare(message, options.delay);
-      return this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing);
+      const sent = this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing);
+      // One property read per send while nobody listens.
+      const events = this.events;
+      if (events !== undefined && (events.has('published') || events.has('publishFailed'))) {
+        return reportPublish(events, sent, outgoing, options.delay);
+      }
+      return sent;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -57,4 +74,44 @@ export class Enqueuer {
       properties: delayed ? { ...properties, expiration: this.topology.delayExpiration(delay) } : properties,
     };
   }
+}
+
+function reportPublish(
+  events: BrokerEvents,
+  sent: Promise<DramatiqMessage>,
+  message: DramatiqMessage,
+  delay: number | undefined,
+): Promise<DramatiqMessage> {
+  const started = performance.now();
+  const queueName = canonicalQueueName(message.queue_name);
+  return sent.then(
+    (confirmed) => {
+      events.emit('published', { message, queueName, delayMs: delay, durationMs: performance.now() - started });
+      return confirmed;
+    },
+    (error: unknown) => {
+      events.emit('publishFailed', {
+        message,
+        queueName,
+        error,
+        reason: publishFailureReason(error),
+        durationMs: performance.now() - started,
+      });
+      throw error;
+    },
+  );
+}
+
+/** A short, low-cardinality name for why a send failed (a metric label). */
+export function publishFailureReason(error: unknown): string {
+  if (error instanceof PublishConfirmTimeoutError) return 'confirm_timeout';
+  if (error instanceof PublishRejectedError) return 'rejected';
+  if (error instanceof PublishBufferFullError) return 'buffer_full';
+  if (error instanceof PublishFailedError) return 'connection_lost';
+  if (error instanceof BrokerConnectionError) return 'connection';
+  if (error instanceof ChannelLimitExceededError || error instanceof ConnectionPoolTimeoutError)
+    return 'pool_exhausted';
+  if (error instanceof BrokerClosedError) return 'closed';
+  if (error instanceof DelayTooLongError) return 'delay_too_long';
+  return 'other';
 }

@@ -3,6 +3,7 @@ import { ActorArgumentsError } from '../actor/bind-arguments.js';
 import type { DramatiqMessage } from '../message/message.js';
 import { MessageContext, type Middleware, type MiddlewareHost } from '../middleware/middleware.js';
 import { errorSummary } from '../middleware/retries.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 
 /** A middleware hook that threw while a message was handled: which one, and its error. */
 export interface HookFailure {
@@ -67,6 +68,16 @@ export class MessageProcessor {
           const pending = current.afterSkip?.(ctx);
           if (isThenable(pending)) await pending;
         }
+        const events = this.host.events;
+        if (events?.has('skipped')) {
+          events.emit('skipped', {
+            message,
+            queueName: message.queue_name,
+            actorName: actor.name,
+            reason: ctx.skipped,
+            durationMs: Date.now() - ctx.receivedAt,
+          });
+        }
         return ctx.failure !== undefined ? { kind: 'dead-letter', reason: ctx.failure } : { kind: 'ack' };
       }
 
@@ -100,6 +111,8 @@ export class MessageProcessor {
         if (isThenable(pending)) await pending;
       }
 
+      const events = this.host.events;
+      if (events !== undefined) reportRun(events, ctx);
       if (ctx.failure !== undefined) return { kind: 'dead-letter', reason: ctx.failure };
       // An error nobody retried must not vanish with an ack.
       if (ctx.error !== undefined && !ctx.retried) return { kind: 'dead-letter', reason: errorSummary(ctx.error) };
@@ -135,6 +148,30 @@ export class MessageProcessor {
     }
     this.snapshotOf = stack;
     return (this.snapshot = stack.slice());
+  }
+}
+
+/** 'succeeded' or 'failed' for a run that reached the end of its after-hooks (when listened to). */
+function reportRun(events: BrokerEvents, ctx: MessageContext): void {
+  const { message, actor } = ctx;
+  if (ctx.error === undefined) {
+    if (!events.has('succeeded')) return;
+    events.emit('succeeded', {
+      message,
+      queueName: message.queue_name,
+      actorName: actor.name,
+      result: ctx.result,
+      durationMs: Date.now() - ctx.receivedAt,
+    });
+  } else if (events.has('failed')) {
+    events.emit('failed', {
+      message,
+      queueName: message.queue_name,
+      actorName: actor.name,
+      error: ctx.error,
+      durationMs: Date.now() - ctx.receivedAt,
+      retried: ctx.retried,
+    });
   }
 }
 

@@ -203,7 +203,16 @@ export class QueueConsumer {
     }
     const eta = typeof message.options.eta === 'number' ? message.options.eta : undefined;
     if (eta !== undefined && eta > Date.now()) {
-      const due = await this.holdUntil(eta);
+      const events = this.host.events;
+      const watched = events?.has('delayHeld') === true;
+      const delayEvent = watched ? { message, queueName: this.canonical, actorName: message.actor_name } : undefined;
+      if (delayEvent) events!.emit('delayHeld', delayEvent);
+      let due: boolean;
+      try {
+        due = await this.holdUntil(eta);
+      } finally {
+        if (delayEvent) events!.emit('delayReleased', delayEvent);
+      }
       if (this.stopped) {
         this.settle(channel, delivery, { kind: 'requeue', reason: 'worker stopping' }, message, true);
         return;
@@ -308,6 +317,15 @@ export class QueueConsumer {
         this.host.logger.error(
           `Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`,
         );
+        const events = this.host.events;
+        if (events?.has('deadLettered')) {
+          events.emit('deadLettered', {
+            message,
+            queueName: this.canonical,
+            actorName: message?.actor_name,
+            reason: outcome.reason,
+          });
+        }
       } else {
         channel.nack(delivery, false, true);
         this.stats.requeued += 1;

@@ -2,6 +2,7 @@ import type { ActorDefinition } from '../actor/actor-definition.js';
 import type { ChannelLease, ChannelRole } from '../connection/connection-holder.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { DramatiqMessage } from '../message/message.js';
+import type { BrokerEvents } from '../observability/events/broker-events.js';
 import type { MessageProcessor } from './message-processor.js';
 
 /** What a worker needs from the broker; DramatiqBroker provides it. */
@@ -19,4 +20,6 @@ export interface WorkerHost {
   getActor(name: string): ActorDefinition | undefined;
   /** A worker of this host started (true) or stopped (false) consuming. */
   workerRunning?(running: boolean): void;
+  /** Where consumers report dead-letters and delayed messages held. */
+  readonly events?: BrokerEvents;
 }

@@ -1,3 +1,4 @@
+import type { BrokerEvents } from '../../observability/events/broker-events.js';
 import type { BrokerSettings } from '../../options/broker-settings.js';
 import type { ConnectionInfo } from '../connection-info.js';
 import type { ChannelLease, ChannelRole, ConnectionHolder } from '../connection-holder.js';
@@ -12,7 +13,10 @@ export class PooledConnectionHolder implements ConnectionHolder {
   private pools?: Record<ChannelRole, ConnectionPool>;
   lastFailure: Error | undefined;
 
-  constructor(private readonly settings: BrokerSettings) {}
+  constructor(
+    private readonly settings: BrokerSettings,
+    private readonly events?: BrokerEvents,
+  ) {}
 
   acquire(role: ChannelRole): Promise<ChannelLease> {
     return this.open()[role].acquire();
@@ -49,8 +53,18 @@ export class PooledConnectionHolder implements ConnectionHolder {
         logger,
         onFailure,
         pools.producerSharing,
+        this.events,
       ),
-      consumer: new ConnectionPool(connection, 'consumer', pools.consumers, pools.acquireTimeout, logger, onFailure),
+      consumer: new ConnectionPool(
+        connection,
+        'consumer',
+        pools.consumers,
+        pools.acquireTimeout,
+        logger,
+        onFailure,
+        1,
+        this.events,
+      ),
     };
     return this.pools;
   }

@@ -1,3 +1,4 @@
+import type { BrokerEvents } from '../../observability/events/broker-events.js';
 import type { BrokerSettings } from '../../options/broker-settings.js';
 import { ChannelPool } from '../channel-pool.js';
 import type { ConnectionInfo } from '../connection-info.js';
@@ -19,7 +20,10 @@ export class SharedConnectionHolder implements ConnectionHolder {
   private generation = 0;
   lastFailure: Error | undefined;
 
-  constructor(private readonly settings: BrokerSettings) {}
+  constructor(
+    private readonly settings: BrokerSettings,
+    private readonly events?: BrokerEvents,
+  ) {}
 
   async acquire(role: ChannelRole): Promise<ChannelLease> {
     const { connection, pools } = this.open();
@@ -57,7 +61,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
     if (this.state) return this.state;
     const { connection: settings, pools, logger } = this.settings;
     this.generation += 1;
-    const connection = new ManagedConnection(settings, 'shared', `shared-${this.generation}`, logger);
+    const connection = new ManagedConnection(settings, 'shared', `shared-${this.generation}`, logger, this.events);
     const state: SharedState = {
       connection,
       pools: {

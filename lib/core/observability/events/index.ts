@@ -1,0 +1,2 @@
+export { BrokerEvents } from './broker-events.js';
+export type * from './event-types.js';
