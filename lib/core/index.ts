@@ -34,4 +34,4 @@ export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';
 export type { Outcome } from './worker/message-processor.js';
 export * from './results/index.js';
-export * from './observability/events/index.js';
+export * from './observability/index.js';

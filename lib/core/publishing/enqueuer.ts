@@ -50,15 +50,15 @@ export class Enqueuer {
   }
 
   private prepare(message: DramatiqMessage, delay: number | undefined): DramatiqMessage {
+    const queue = canonicalQueueName(message.queue_name);
+    const delayed = delay !== undefined && delay > 0;
+    // Checked before the middleware: a send refused here never started a span or counted.
+    if (delayed) this.topology.assertDelayAllowed(queue, delay);
     let outgoing = message;
     for (const m of this.middleware()) {
       if (m.beforeEnqueue) outgoing = m.beforeEnqueue(outgoing, delay) ?? outgoing;
     }
-    const queue = canonicalQueueName(message.queue_name);
-    if (delay !== undefined && delay > 0) {
-      this.topology.assertDelayAllowed(queue, delay);
-      return toDelayed(outgoing, Date.now() + delay);
-    }
+    if (delayed) return toDelayed(outgoing, Date.now() + delay);
     return outgoing.queue_name === queue ? outgoing : { ...outgoing, queue_name: queue };
   }
 

@@ -1,0 +1,224 @@
+import type { ConnectionState } from '../../connection/connection-info.js';
+import type { MessageContext, Middleware } from '../../middleware/middleware.js';
+import { canonicalQueueName } from '../../naming.js';
+import type { ObservedBroker } from '../observed-broker.js';
+import {
+  CONFIRM_BUCKETS_SECONDS,
+  DEFAULT_EXTRA_PREFIX,
+  DRAMATIQ_DURATION_BUCKETS_MS,
+  DRAMATIQ_LABELS,
+  DRAMATIQ_METRICS,
+} from './dramatiq-metric-names.js';
+import type { PromClient, PromCounter, PromGauge, PromHistogram, PromRegistry } from './prom-client-types.js';
+
+export interface PrometheusOptions {
+  /** Registry to register in; default prom-client's global one (the one @willsoto/nestjs-prometheus serves). */
+  registry?: PromRegistry;
+  /** Prefix of the metrics Dramatiq has no equivalent for; default 'nestjs_dramatiq_'. */
+  prefix?: string;
+}
+
+const STATES: readonly ConnectionState[] = [
+  'idle',
+  'connecting',
+  'connected',
+  'blocked',
+  'reconnecting',
+  'failed',
+  'closed',
+];
+
+/**
+ * Dramatiq's Prometheus metrics (exact names, types, labels, buckets) for this broker's workers,
+ * plus publishing and connection metrics under `prefix`. A middleware (first in the stack) for
+ * what happens around the actor, listeners on broker.events for the rest, and gauges read from
+ * the broker at scrape time. Create it with enablePrometheus().
+ */
+export class PrometheusMetrics implements Middleware {
+  readonly name = 'Prometheus';
+  readonly registry: PromRegistry;
+  private readonly messages: PromCounter;
+  private readonly errors: PromCounter;
+  private readonly retries: PromCounter;
+  private readonly rejects: PromCounter;
+  private readonly inProgress: PromGauge;
+  private readonly delayedInProgress: PromGauge;
+  private readonly duration: PromHistogram;
+  private readonly publishes: PromCounter;
+  private readonly publishFailures: PromCounter;
+  private readonly confirmSeconds: PromHistogram;
+  private readonly reconnects: PromCounter;
+  private readonly connectionLosses: PromCounter;
+  private readonly removers: (() => void)[] = [];
+
+  constructor(
+    prom: PromClient,
+    private readonly broker: ObservedBroker,
+    options: PrometheusOptions = {},
+  ) {
+    const registry = options.registry ?? prom.register;
+    this.registry = registry;
+    const registers = [registry];
+    const p = options.prefix ?? DEFAULT_EXTRA_PREFIX;
+    const labelNames = DRAMATIQ_LABELS;
+    // A metric of that name already in the registry (a second broker, a test app started again)
+    // is reused: prom-client refuses a second registration under one name.
+    const counter = (name: string, help: string, labels: readonly string[] = labelNames): PromCounter =>
+      (registry.getSingleMetric(name) as PromCounter | undefined) ??
+      new prom.Counter({ name, help, labelNames: labels, registers });
+    const gauge = (name: string, help: string, labels: readonly string[] = labelNames): PromGauge =>
+      (registry.getSingleMetric(name) as PromGauge | undefined) ??
+      new prom.Gauge({ name, help, labelNames: labels, registers });
+    const histogram = (name: string, help: string, buckets: readonly number[], labels: readonly string[]) =>
+      (registry.getSingleMetric(name) as PromHistogram | undefined) ??
+      new prom.Histogram({ name, help, labelNames: labels, buckets: [...buckets], registers });
+    // Read from the broker at scrape time: the one registered last (this broker) wins.
+    const sampled = (name: string, help: string, labels: readonly string[], collect: (g: PromGauge) => void) => {
+      if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+      return new prom.Gauge({
+        name,
+        help,
+        labelNames: labels,
+        registers,
+        collect() {
+          this.reset();
+          collect(this);
+        },
+      });
+    };
+
+    const d = DRAMATIQ_METRICS;
+    this.messages = counter(d.messages.name, d.messages.help);
+    this.errors = counter(d.errors.name, d.errors.help);
+    this.retries = counter(d.retries.name, d.retries.help);
+    this.rejects = counter(d.rejects.name, d.rejects.help);
+    this.inProgress = gauge(d.inProgress.name, d.inProgress.help);
+    this.delayedInProgress = gauge(d.delayedInProgress.name, d.delayedInProgress.help);
+    this.duration = histogram(d.duration.name, d.duration.help, DRAMATIQ_DURATION_BUCKETS_MS, labelNames);
+
+    this.publishes = counter(`${p}publishes_total`, 'Messages published and confirmed by RabbitMQ.', ['queue_name']);
+    this.publishFailures = counter(`${p}publish_failures_total`, 'Sends that failed for good, by reason.', [
+      'queue_name',
+      'reason',
+    ]);
+    this.confirmSeconds = histogram(
+      `${p}publish_confirm_seconds`,
+      'Time from a send to its confirm by RabbitMQ (waiting for a publish slot included).',
+      CONFIRM_BUCKETS_SECONDS,
+      ['queue_name'],
+    );
+    this.reconnects = counter(`${p}reconnects_total`, 'Connections re-established after a loss.', ['role']);
+    this.connectionLosses = counter(`${p}connection_losses_total`, 'Connections lost (they reconnect on their own).', [
+      'role',
+    ]);
+    const { strategy, pools } = broker.settings;
+    const roles = strategy === 'shared' ? ['shared'] : ['producer', 'consumer'];
+    sampled(`${p}connections`, 'Open connections by role and state.', ['role', 'state'], (g) => {
+      const counts = new Map<string, number>();
+      for (const c of broker.connections())
+        counts.set(`${c.role}/${c.state}`, (counts.get(`${c.role}/${c.state}`) ?? 0) + 1);
+      for (const role of roles) for (const state of STATES) g.set({ role, state }, counts.get(`${role}/${state}`) ?? 0);
+    });
+    sampled(`${p}channels`, 'Open channels, by the role of their connection.', ['role'], (g) => {
+      const counts = new Map<string, number>(roles.map((r) => [r, 0]));
+      for (const c of broker.connections()) counts.set(c.role, (counts.get(c.role) ?? 0) + c.channels);
+      for (const [role, n] of counts) g.set({ role }, n);
+    });
+    sampled(
+      `${p}pool_limit`,
+      "The pools' limits: connections per role ('pooled') or channels per role ('shared').",
+      ['role', 'unit'],
+      (g) => {
+        const unit = strategy === 'shared' ? 'channels' : 'connections';
+        g.set({ role: 'producer', unit }, pools.producers);
+        g.set({ role: 'consumer', unit }, pools.consumers);
+      },
+    );
+    sampled(`${p}publishes_in_flight`, 'Sends holding a publish slot (written, awaiting confirm).', [], (g) =>
+      g.set({}, broker.publishStats().inFlight),
+    );
+    sampled(`${p}publishes_waiting`, 'Sends waiting for a publish slot.', [], (g) =>
+      g.set({}, broker.publishStats().waiting),
+    );
+    sampled(`${p}publish_slots`, 'Publish slots now (sends that may be in flight at once).', [], (g) =>
+      g.set({}, broker.publishStats().limit),
+    );
+  }
+
+  /** Starts counting: adds the middleware (first) and the event listeners. Called by enablePrometheus. */
+  attach(): this {
+    const { broker } = this;
+    const first = broker.middleware.indexOf(this);
+    if (first < 0) broker.middleware.unshift(this);
+    const on = broker.events;
+    this.removers.push(
+      on.on('retried', (e) => this.retries.labels(e.queueName, e.actorName).inc()),
+      on.on('deadLettered', (e) => this.rejects.labels(e.queueName, e.actorName ?? '').inc()),
+      on.on('delayHeld', (e) => this.delayedInProgress.labels(e.queueName, e.actorName).inc()),
+      on.on('delayReleased', (e) => this.delayedInProgress.labels(e.queueName, e.actorName).dec()),
+      on.on('published', (e) => {
+        this.publishes.labels(e.queueName).inc();
+        this.confirmSeconds.labels(e.queueName).observe(e.durationMs / 1000);
+      }),
+      on.on('publishFailed', (e) => this.publishFailures.labels(e.queueName, e.reason).inc()),
+      on.on('connectionLost', (e) => this.connectionLosses.labels(e.role).inc()),
+      on.on('connectionRestored', (e) => this.reconnects.labels(e.role).inc()),
+    );
+    return this;
+  }
+
+  /** Stops counting (the metrics stay registered). */
+  detach(): void {
+    for (const remove of this.removers.splice(0)) remove();
+    const at = this.broker.middleware.indexOf(this);
+    if (at >= 0) this.broker.middleware.splice(at, 1);
+  }
+
+  /** The exposition text of the registry (what /metrics serves). */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Around the actor, first in the stack: in progress, duration, processed and errored, as Dramatiq counts them. */
+  aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
+    const queue = canonicalQueueName(ctx.message.queue_name);
+    const actor = ctx.actor.name;
+    const inProgress = this.inProgress.labels(queue, actor);
+    inProgress.inc();
+    const started = performance.now();
+    const done = (failed: boolean) => {
+      inProgress.dec();
+      this.duration.labels(queue, actor).observe(performance.now() - started);
+      this.messages.labels(queue, actor).inc();
+      if (failed) this.errors.labels(queue, actor).inc();
+    };
+    let running: Promise<unknown>;
+    try {
+      running = next();
+    } catch (err) {
+      done(true);
+      throw err;
+    }
+    return running.then(
+      (result) => {
+        done(false);
+        return result;
+      },
+      (err: unknown) => {
+        done(true);
+        throw err;
+      },
+    );
+  }
+
+  /** A skipped message counts as processed, as in Dramatiq (after_skip_message = after_process_message). */
+  afterSkip(ctx: MessageContext): void {
+    const queue = canonicalQueueName(ctx.message.queue_name);
+    this.duration.labels(queue, ctx.actor.name).observe(Date.now() - ctx.receivedAt);
+    this.messages.labels(queue, ctx.actor.name).inc();
+  }
+}
