@@ -10,13 +10,15 @@ import { DramatiqBroker } from './core/broker.js';
 import { InvalidBrokerOptionError } from './core/errors/configuration.errors.js';
 import { resolveWorkerSettings } from './core/worker/worker-options.js';
 import type { BrokerModuleAsyncOptions, BrokerModuleOptions } from './interfaces/broker-module-options.interface.js';
+import { BrokerEventExplorer } from './observability/broker-event.explorer.js';
+import { BrokerObservability } from './observability/broker-observability.service.js';
 import { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 
 const brokerProvider: Provider = {
   provide: DramatiqBroker,
   // Options are validated here, so a bad value stops the application at start.
   useFactory: (options: BrokerModuleOptions) => {
-    const { worker, ...brokerOptions } = options;
+    const { worker, metrics: _metrics, tracing: _tracing, eventEmitter: _eventEmitter, ...brokerOptions } = options;
     if (worker !== undefined && worker !== false) resolveWorkerSettings(worker);
     return new DramatiqBroker(
       { ...brokerOptions, logger: options.logger ?? new Logger('DramatiqBroker') },
@@ -32,8 +34,17 @@ const brokerProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [brokerProvider, BrokerLifecycle, ActorMetadataAccessor, ActorExplorer, WorkerOrchestrator, TaskQueue],
-  exports: [DramatiqBroker, TaskQueue, WorkerOrchestrator, BROKER_MODULE_OPTIONS],
+  providers: [
+    brokerProvider,
+    BrokerLifecycle,
+    ActorMetadataAccessor,
+    ActorExplorer,
+    WorkerOrchestrator,
+    TaskQueue,
+    BrokerObservability,
+    BrokerEventExplorer,
+  ],
+  exports: [DramatiqBroker, TaskQueue, WorkerOrchestrator, BrokerObservability, BROKER_MODULE_OPTIONS],
 })
 export class BrokerModule extends ConfigurableBrokerModule {
   static override forRootAsync(options: BrokerModuleAsyncOptions): DynamicModule {

@@ -1,6 +1,8 @@
 import type { ConfigurableModuleAsyncOptions, ConfigurableModuleOptionsFactory } from '@nestjs/common';
 import type { DramatiqBrokerOptions } from '../core/broker.js';
+import type { TracingOptions } from '../core/observability/tracing/tracing-middleware.js';
 import type { WorkerOptions } from '../core/worker/worker-options.js';
+import type { BrokerEventEmitterOptions, BrokerMetricsOptions } from './observability-options.interface.js';
 
 /** Options of BrokerModule.forRoot: the broker's own options plus Nest-only ones. */
 export interface BrokerModuleOptions extends DramatiqBrokerOptions {
@@ -9,6 +11,18 @@ export interface BrokerModuleOptions extends DramatiqBrokerOptions {
    * sends. Default: a worker with default settings (see WorkerOptions).
    */
   worker?: WorkerOptions | false;
+  /**
+   * Dramatiq's Prometheus metrics (and ours) in prom-client's registry, or the one given;
+   * `path` serves them over HTTP. Needs the optional peer prom-client. Default: off.
+   */
+  metrics?: boolean | BrokerMetricsOptions;
+  /**
+   * OpenTelemetry spans for sends and runs, the trace context carried in the message. Needs the
+   * optional peer @opentelemetry/api (and an SDK for spans to go anywhere). Default: off.
+   */
+  tracing?: boolean | TracingOptions;
+  /** Re-emit broker events through @nestjs/event-emitter's EventEmitter2 ('dramatiq.failed', ...). Default: off. */
+  eventEmitter?: boolean | BrokerEventEmitterOptions;
 }
 
 /** Options of the module itself, not passed on to the broker. */
