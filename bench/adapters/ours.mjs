@@ -3,7 +3,8 @@
 import { loadLib } from '../lib.mjs';
 import { AMQP_URL, REDIS, quietLogger } from '../common.mjs';
 
-const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware } = await loadLib('core');
+const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware, enablePrometheus, enableTracing } =
+  await loadLib('core');
 
 /**
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
@@ -13,7 +14,7 @@ const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware } 
  * (its prefetch is twice that) instead of the benchmark's common setting.
  */
 function brokerOptionsFrom(variantOptions) {
-  const { middleware, concurrency: _worker, results, ...rest } = variantOptions;
+  const { middleware, concurrency: _worker, results, observability: _observability, ...rest } = variantOptions;
   // results=redis: every result stored in Redis (Results middleware, 10-minute TTL), as a caller
   // that reads results back would run it; compared with BullMQ keeping its return values.
   if (results === 'redis') {
@@ -33,6 +34,32 @@ function brokerOptionsFrom(variantOptions) {
   return { ...rest, middleware: defaultMiddleware().filter((mw) => !drop.has(mw.name)) };
 }
 
+/**
+ * `observability=on`: Prometheus metrics (a registry of their own) and OpenTelemetry tracing with
+ * a real SDK (BasicTracerProvider, BatchSpanProcessor, AsyncLocalStorage context manager, W3C
+ * propagator) whose exporter drops the spans: what an instrumented app pays, minus the network.
+ * `observability=api`: tracing enabled but no SDK registered (the API's no-op path), no metrics.
+ */
+async function observe(broker, mode) {
+  if (mode === 'api') {
+    await enableTracing(broker);
+    return;
+  }
+  if (mode !== 'on') throw new Error(`observability variant must be on or api; got ${mode}`);
+  const { Registry } = await import('prom-client');
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const dropAll = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => undefined };
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  await enablePrometheus(broker, { registry: new Registry() });
+  await enableTracing(broker);
+}
+
 export function info({ strategy }) {
   return { system: `ours (${strategy})`, note: 'core DramatiqBroker, default middleware' };
 }
@@ -46,6 +73,7 @@ export async function create({ queue, concurrency, consume, onMessage, strategy,
     // Diagnostic variants only; the reported systems use defaults.
     ...brokerOptionsFrom(variantOptions),
   });
+  if (variantOptions.observability !== undefined) await observe(broker, String(variantOptions.observability));
   // With results stored, the actor returns something to store (the payload's index).
   const actor = variantOptions.results
     ? (payload) => {

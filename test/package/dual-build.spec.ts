@@ -46,11 +46,30 @@ describe('dual ESM / CommonJS build', () => {
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(coreCjs.stdout.trim()).toBe('function undefined 0');
+    // Nor the optional peers of metrics and tracing, until they are switched on.
+    const peersCjs = await run(
+      'node',
+      [
+        '--input-type=commonjs',
+        '-e',
+        "const c = require('nestjs-dramatiq-broker/core'); const loaded = () => Object.keys(require.cache).filter((f) => /[\\/](prom-client|@opentelemetry)[\\/]/.test(f)).length; const before = loaded(); const b = new c.DramatiqBroker({ strategy: 'shared' }); Promise.all([c.enablePrometheus(b), c.enableTracing(b)]).then(() => console.log(before, loaded() > 0))",
+      ],
+      { cwd: root, timeoutMs: 30_000 },
+    );
+    expect(peersCjs.stdout.trim()).toBe('0 true');
     // ESM: a resolve hook lists every @nestjs module the import reaches (none for core).
     const fixture = fileURLToPath(new URL('./fixtures/nest-free-core.mjs', import.meta.url));
     const coreEsm = await run('node', [fixture, 'nestjs-dramatiq-broker/core'], { cwd: root, timeoutMs: 30_000 });
     expect(coreEsm.stdout.trim()).toBe('DramatiqBroker function');
     expect(coreEsm.stdout).not.toContain('ioredis');
+    // Switched on, metrics and tracing load their peers (so the hook can see them).
+    const enabledEsm = await run('node', [fixture, 'nestjs-dramatiq-broker/core', '--enable'], {
+      cwd: root,
+      timeoutMs: 30_000,
+    });
+    expect(enabledEsm.stdout).toMatch(/DramatiqBroker function\n(optional .*prom-client.*\n)/);
+    expect(enabledEsm.stdout).toContain('/@opentelemetry/api/');
+    expect(enabledEsm.stdout.trim().endsWith('enabled')).toBe(true);
     // ...and the same hook does see NestJS behind the root entry, so the check can fail.
     const rootEsm = await run('node', [fixture, 'nestjs-dramatiq-broker'], { cwd: root, timeoutMs: 30_000 });
     expect(rootEsm.stdout).toContain('nestjs file://');
