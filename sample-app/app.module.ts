@@ -40,6 +40,8 @@ export function brokerOptions(config: ConfigType<typeof sampleConfig>): BrokerMo
     // /tasks/add/:id/result reads them, as would a Python process with Dramatiq's RedisBackend.
     // The backend's connections are closed with the application.
     results: { backend: new RedisResultBackend({ url: config.redisUrl }) },
+    // Dramatiq's Prometheus metrics (and ours) at GET /metrics (needs prom-client).
+    metrics: { path: '/metrics' },
     // ROLE=api only sends; ROLE=all and ROLE=worker consume the actors' queue.
     worker: config.role === 'api' ? false : { concurrency: config.concurrency, shutdownTimeout: 10_000 },
   };

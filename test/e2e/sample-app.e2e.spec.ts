@@ -228,6 +228,19 @@ describe.each(['shared', 'pooled'] as const)(
       expect(slowDead).toContain('retries exceeded (1) after TimeLimitExceededError');
     }, 40_000);
 
+    it('exposes Dramatiq-named Prometheus metrics at /metrics', async () => {
+      const reply = await http('GET', '/metrics');
+      expect(reply.status).toBe(200);
+      const text = String(reply.body);
+      expect(text).toContain('# TYPE dramatiq_messages_total counter');
+      expect(text).toContain('# TYPE dramatiq_message_duration_milliseconds histogram');
+      // The tests above: send_welcome ran once; charge_card was dead-lettered after its retries.
+      expect(text).toContain(`dramatiq_messages_total{queue_name="${QUEUE}",actor_name="send_welcome"} 1`);
+      expect(text).toContain(`dramatiq_message_rejects_total{queue_name="${QUEUE}",actor_name="charge_card"} 1`);
+      expect(text).toContain(`dramatiq_message_retries_total{queue_name="${QUEUE}",actor_name="charge_card"} 2`);
+      expect(text).toMatch(new RegExp(`nestjs_dramatiq_connections\\{role="[a-z]+",state="connected"\\} [1-9]`));
+    });
+
     it('rejects bad input with 400 and a clear message', async () => {
       const notInt = await http('POST', '/tasks/welcome', { userId: 'seven' });
       expect(notInt.status).toBe(400);

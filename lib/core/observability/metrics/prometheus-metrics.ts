@@ -18,6 +18,20 @@ export interface PrometheusOptions {
   prefix?: string;
 }
 
+interface RunSeries {
+  readonly queue: string;
+  readonly actor: string;
+  readonly inProgress: { inc(): void; dec(): void };
+  readonly duration: { observe(value: number): void };
+  readonly messages: { inc(): void };
+  errors?: { inc(): void };
+}
+
+interface SendSeries {
+  readonly publishes: { inc(): void };
+  readonly confirm: { observe(value: number): void };
+}
+
 const STATES: readonly ConnectionState[] = [
   'idle',
   'connecting',
@@ -50,6 +64,9 @@ export class PrometheusMetrics implements Middleware {
   private readonly reconnects: PromCounter;
   private readonly connectionLosses: PromCounter;
   private readonly removers: (() => void)[] = [];
+  /** Labelled series by queue, then actor: prom-client's labels() hashes its arguments on every call. */
+  private readonly runSeries = new Map<string, Map<string, RunSeries>>();
+  private readonly sendSeries = new Map<string, SendSeries>();
 
   constructor(
     prom: PromClient,
@@ -157,8 +174,9 @@ export class PrometheusMetrics implements Middleware {
       on.on('delayHeld', (e) => this.delayedInProgress.labels(e.queueName, e.actorName).inc()),
       on.on('delayReleased', (e) => this.delayedInProgress.labels(e.queueName, e.actorName).dec()),
       on.on('published', (e) => {
-        this.publishes.labels(e.queueName).inc();
-        this.confirmSeconds.labels(e.queueName).observe(e.durationMs / 1000);
+        const series = this.sendSeriesOf(e.queueName);
+        series.publishes.inc();
+        series.confirm.observe(e.durationMs / 1000);
       }),
       on.on('publishFailed', (e) => this.publishFailures.labels(e.queueName, e.reason).inc()),
       on.on('connectionLost', (e) => this.connectionLosses.labels(e.role).inc()),
@@ -185,31 +203,23 @@ export class PrometheusMetrics implements Middleware {
 
   /** Around the actor, first in the stack: in progress, duration, processed and errored, as Dramatiq counts them. */
   aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
-    const queue = canonicalQueueName(ctx.message.queue_name);
-    const actor = ctx.actor.name;
-    const inProgress = this.inProgress.labels(queue, actor);
-    inProgress.inc();
+    const series = this.runSeriesOf(ctx.message.queue_name, ctx.actor.name);
+    series.inProgress.inc();
     const started = performance.now();
-    const done = (failed: boolean) => {
-      inProgress.dec();
-      this.duration.labels(queue, actor).observe(performance.now() - started);
-      this.messages.labels(queue, actor).inc();
-      if (failed) this.errors.labels(queue, actor).inc();
-    };
     let running: Promise<unknown>;
     try {
       running = next();
     } catch (err) {
-      done(true);
+      this.ran(series, started, true);
       throw err;
     }
     return running.then(
       (result) => {
-        done(false);
+        this.ran(series, started, false);
         return result;
       },
       (err: unknown) => {
-        done(true);
+        this.ran(series, started, true);
         throw err;
       },
     );
@@ -217,8 +227,43 @@ export class PrometheusMetrics implements Middleware {
 
   /** A skipped message counts as processed, as in Dramatiq (after_skip_message = after_process_message). */
   afterSkip(ctx: MessageContext): void {
-    const queue = canonicalQueueName(ctx.message.queue_name);
-    this.duration.labels(queue, ctx.actor.name).observe(Date.now() - ctx.receivedAt);
-    this.messages.labels(queue, ctx.actor.name).inc();
+    const series = this.runSeriesOf(ctx.message.queue_name, ctx.actor.name);
+    series.duration.observe(Date.now() - ctx.receivedAt);
+    series.messages.inc();
+  }
+
+  private ran(series: RunSeries, started: number, failed: boolean): void {
+    series.inProgress.dec();
+    series.duration.observe(performance.now() - started);
+    series.messages.inc();
+    // Created at the first error only: an actor that never failed has no errors series, as in Dramatiq.
+    if (failed) (series.errors ??= this.errors.labels(series.queue, series.actor)).inc();
+  }
+
+  private runSeriesOf(queueName: string, actor: string): RunSeries {
+    let byActor = this.runSeries.get(queueName);
+    if (byActor === undefined) this.runSeries.set(queueName, (byActor = new Map()));
+    let series = byActor.get(actor);
+    if (series === undefined) {
+      const queue = canonicalQueueName(queueName);
+      series = {
+        queue,
+        actor,
+        inProgress: this.inProgress.labels(queue, actor),
+        duration: this.duration.labels(queue, actor),
+        messages: this.messages.labels(queue, actor),
+      };
+      byActor.set(actor, series);
+    }
+    return series;
+  }
+
+  private sendSeriesOf(queue: string): SendSeries {
+    let series = this.sendSeries.get(queue);
+    if (series === undefined) {
+      series = { publishes: this.publishes.labels(queue), confirm: this.confirmSeconds.labels(queue) };
+      this.sendSeries.set(queue, series);
+    }
+    return series;
   }
 }

@@ -13,7 +13,6 @@ export const MESSAGING_BODY_SIZE = 'messaging.message.body.size';
 
 /** Ours: the Dramatiq actor, the retry number, the delay of a delayed send. */
 export const DRAMATIQ_ACTOR_NAME = 'dramatiq.actor_name';
-export const DRAMATIQ_QUEUE_NAME = 'dramatiq.queue_name';
 export const DRAMATIQ_RETRIES = 'dramatiq.retries';
 export const DRAMATIQ_DELAY_MS = 'dramatiq.delay_ms';
 

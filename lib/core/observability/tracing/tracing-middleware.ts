@@ -108,7 +108,6 @@ export class TracingMiddleware implements Middleware {
       [attr.MESSAGING_ROUTING_KEY]: delayed ? `${queue}.DQ` : queue,
       [attr.MESSAGING_MESSAGE_ID]: message.message_id,
       [attr.DRAMATIQ_ACTOR_NAME]: message.actor_name,
-      [attr.DRAMATIQ_QUEUE_NAME]: queue,
     };
     if (retries > 0) attributes[attr.DRAMATIQ_RETRIES] = retries;
     if (delayed) attributes[attr.DRAMATIQ_DELAY_MS] = delay;
@@ -136,7 +135,6 @@ export class TracingMiddleware implements Middleware {
       [attr.MESSAGING_ROUTING_KEY]: queue,
       [attr.MESSAGING_MESSAGE_ID]: message.message_id,
       [attr.DRAMATIQ_ACTOR_NAME]: message.actor_name,
-      [attr.DRAMATIQ_QUEUE_NAME]: queue,
     };
     const retries = message.options.retries;
     if (typeof retries === 'number' && retries > 0) attributes[attr.DRAMATIQ_RETRIES] = retries;
