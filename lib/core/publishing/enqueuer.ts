@@ -35,8 +35,9 @@ export class Enqueuer {
 
   enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
     // Not async: one promise less per send. Synchronous failures still reach the caller as rejections.
+    let outgoing: DramatiqMessage | undefined;
     try {
-      const outgoing = this.prepare(message, options.delay);
+      outgoing = this.prepare(message, options.delay);
       const sent = this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing);
       // One property read per send while nobody listens.
       const events = this.events;
@@ -45,6 +46,18 @@ export class Enqueuer {
       }
       return sent;
     } catch (err) {
+      // Failed after the middleware saw it (an unencodable argument, say): listeners hear of it too.
+      const events = this.events;
+      if (outgoing !== undefined && events?.has('publishFailed')) {
+        const queueName = canonicalQueueName(outgoing.queue_name);
+        events.emit('publishFailed', {
+          message: outgoing,
+          queueName,
+          error: err,
+          reason: publishFailureReason(err),
+          durationMs: 0,
+        });
+      }
       return Promise.reject(err);
     }
   }

@@ -21,10 +21,11 @@ export interface TracingOptions {
 }
 
 const TRACER_NAME = 'nestjs-dramatiq-broker';
-/** Bound on consumer spans remembered by message id (a hook that threw may leave one behind). */
-const MAX_RUNNING = 10_000;
+/** Bound on spans remembered (a hook that threw may leave a run behind). */
+const MAX_TRACKED = 100_000;
 
 interface Running {
+  readonly ctx: MessageContext;
   readonly span: Span;
   readonly context: Context;
 }
@@ -41,11 +42,13 @@ export class TracingMiddleware implements Middleware {
   readonly name = 'Tracing';
   private readonly tracer: Tracer;
   private readonly key: string;
-  /** Producer spans by the carrier object their message holds (copies of the message share it). */
-  private readonly sending = new WeakMap<object, Span>();
-  private readonly runs = new WeakMap<MessageContext, Running>();
-  /** Consumer spans of the runs in progress, by message id: a retry's send links to its run. */
-  private readonly running = new Map<string, Span>();
+  /**
+   * Producer spans by the carrier object their message holds (copies of the message share it),
+   * until the confirm or the failure. A Map, not a WeakMap: cheaper per send, and every send settles.
+   */
+  private readonly sending = new Map<object, Span>();
+  /** The runs in progress by message id (a retry's send links to its run); Maps are cheaper than WeakMaps. */
+  private readonly running = new Map<string, Running>();
   private readonly removers: (() => void)[] = [];
 
   constructor(
@@ -66,7 +69,7 @@ export class TracingMiddleware implements Middleware {
       events.on('published', (e) => this.endSend(e.message, undefined)),
       events.on('publishFailed', (e) => this.endSend(e.message, e.error)),
       events.on('retried', (e) => {
-        this.running.get(e.message.message_id)?.addEvent(attr.EVENT_RETRY, {
+        this.running.get(e.message.message_id)?.span.addEvent(attr.EVENT_RETRY, {
           [attr.DRAMATIQ_RETRIES]: e.retries,
           [attr.DRAMATIQ_DELAY_MS]: e.delayMs,
         });
@@ -86,7 +89,7 @@ export class TracingMiddleware implements Middleware {
     const queue = canonicalQueueName(message.queue_name);
     const carried = message.options[this.key];
     const retries = typeof message.options.retries === 'number' ? message.options.retries : 0;
-    const failedRun = retries > 0 ? this.running.get(message.message_id) : undefined;
+    const failedRun = retries > 0 ? this.running.get(message.message_id)?.span : undefined;
     let parent: Context;
     let links: Link[] | undefined;
     if (failedRun !== undefined) {
@@ -100,14 +103,15 @@ export class TracingMiddleware implements Middleware {
       parent = api.context.active();
     }
     const delayed = delay !== undefined && delay > 0;
+    // Literal keys (the names in messaging-attributes.ts): computed ones make V8 build the object slowly.
     const attributes: Attributes = {
-      [attr.MESSAGING_SYSTEM]: 'rabbitmq',
-      [attr.MESSAGING_OPERATION_TYPE]: 'send',
-      [attr.MESSAGING_OPERATION_NAME]: 'send',
-      [attr.MESSAGING_DESTINATION_NAME]: '',
-      [attr.MESSAGING_ROUTING_KEY]: delayed ? `${queue}.DQ` : queue,
-      [attr.MESSAGING_MESSAGE_ID]: message.message_id,
-      [attr.DRAMATIQ_ACTOR_NAME]: message.actor_name,
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': '',
+      'messaging.rabbitmq.destination.routing_key': delayed ? `${queue}.DQ` : queue,
+      'messaging.message.id': message.message_id,
+      'dramatiq.actor_name': message.actor_name,
     };
     if (retries > 0) attributes[attr.DRAMATIQ_RETRIES] = retries;
     if (delayed) attributes[attr.DRAMATIQ_DELAY_MS] = delay;
@@ -118,6 +122,7 @@ export class TracingMiddleware implements Middleware {
       return;
     }
     if (delayed) span.addEvent(attr.EVENT_DELAYED, { [attr.DRAMATIQ_DELAY_MS]: delay });
+    if (this.sending.size >= MAX_TRACKED) this.sending.delete(this.sending.keys().next().value as object);
     this.sending.set(carrier, span);
     return { ...message, options: { ...message.options, [this.key]: carrier } };
   }
@@ -128,27 +133,26 @@ export class TracingMiddleware implements Middleware {
     const queue = canonicalQueueName(message.queue_name);
     const parent = extractTraceContext(api, message.options[this.key]);
     const attributes: Attributes = {
-      [attr.MESSAGING_SYSTEM]: 'rabbitmq',
-      [attr.MESSAGING_OPERATION_TYPE]: 'process',
-      [attr.MESSAGING_OPERATION_NAME]: 'process',
-      [attr.MESSAGING_DESTINATION_NAME]: '',
-      [attr.MESSAGING_ROUTING_KEY]: queue,
-      [attr.MESSAGING_MESSAGE_ID]: message.message_id,
-      [attr.DRAMATIQ_ACTOR_NAME]: message.actor_name,
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': '',
+      'messaging.rabbitmq.destination.routing_key': queue,
+      'messaging.message.id': message.message_id,
+      'dramatiq.actor_name': message.actor_name,
     };
     const retries = message.options.retries;
     if (typeof retries === 'number' && retries > 0) attributes[attr.DRAMATIQ_RETRIES] = retries;
     const span = this.tracer.startSpan(`process ${queue}`, { kind: api.SpanKind.CONSUMER, attributes }, parent);
     if (!span.isRecording() && !api.trace.isSpanContextValid(span.spanContext())) return; // no SDK: nothing to track
-    this.runs.set(ctx, { span, context: api.trace.setSpan(parent, span) });
-    if (this.running.size >= MAX_RUNNING) this.running.delete(this.running.keys().next().value as string);
-    this.running.set(message.message_id, span);
+    if (this.running.size >= MAX_TRACKED) this.running.delete(this.running.keys().next().value as string);
+    this.running.set(message.message_id, { ctx, span, context: api.trace.setSpan(parent, span) });
   }
 
   /** The actor (and the middleware inside this one) runs with the consumer span active. */
   aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
-    const run = this.runs.get(ctx);
-    return run === undefined ? next() : this.api.context.with(run.context, next);
+    const run = this.running.get(ctx.message.message_id);
+    return run === undefined || run.ctx !== ctx ? next() : this.api.context.with(run.context, next);
   }
 
   /** Last of the after-hooks (this middleware is first in the stack): the outcome is known. */
@@ -174,10 +178,10 @@ export class TracingMiddleware implements Middleware {
   }
 
   private finish(ctx: MessageContext): Running | undefined {
-    const run = this.runs.get(ctx);
-    if (run === undefined) return undefined;
-    this.runs.delete(ctx);
-    if (this.running.get(ctx.message.message_id) === run.span) this.running.delete(ctx.message.message_id);
+    const id = ctx.message.message_id;
+    const run = this.running.get(id);
+    if (run === undefined || run.ctx !== ctx) return undefined;
+    this.running.delete(id);
     return run;
   }
 
