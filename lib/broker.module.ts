@@ -12,6 +12,7 @@ import { resolveWorkerSettings } from './core/worker/worker-options.js';
 import type { BrokerModuleAsyncOptions, BrokerModuleOptions } from './interfaces/broker-module-options.interface.js';
 import { BrokerEventExplorer } from './observability/broker-event.explorer.js';
 import { BrokerObservability } from './observability/broker-observability.service.js';
+import { checkObservabilityOptions } from './observability/observability-options.js';
 import { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 
 const brokerProvider: Provider = {
@@ -20,6 +21,7 @@ const brokerProvider: Provider = {
   useFactory: (options: BrokerModuleOptions) => {
     const { worker, metrics: _metrics, tracing: _tracing, eventEmitter: _eventEmitter, ...brokerOptions } = options;
     if (worker !== undefined && worker !== false) resolveWorkerSettings(worker);
+    checkObservabilityOptions(options);
     return new DramatiqBroker(
       { ...brokerOptions, logger: options.logger ?? new Logger('DramatiqBroker') },
       MODULE_ONLY_OPTION_KEYS,
