@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // What .gitignore lists (built output, the sample's build among it) is not ours to lint.
-  { ignores: ['dist/**', 'dist-check/**', 'dist-sample/**', '.tmp/**', 'node_modules/**', 'coverage/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-check/**',
+      'dist-sample/**',
+      '.tmp/**',
+      'bench/.lib/**',
+      'node_modules/**',
+      'coverage/**',
+      '**/*.d.ts',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
