@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { DramatiqMessage } from '../../message/message.js';
 import type { MessageContext, Middleware } from '../../middleware/middleware.js';
-import { canonicalQueueName } from '../../naming.js';
+import { canonicalQueueName, delayQueueName } from '../../naming.js';
 import type { ObservedBroker } from '../observed-broker.js';
 import * as attr from './messaging-attributes.js';
 import { type CarrierApi, extractTraceContext, injectTraceContext, TRACE_CONTEXT_KEY } from './trace-carrier.js';
@@ -109,7 +109,7 @@ export class TracingMiddleware implements Middleware {
       'messaging.operation.type': 'send',
       'messaging.operation.name': 'send',
       'messaging.destination.name': '',
-      'messaging.rabbitmq.destination.routing_key': delayed ? `${queue}.DQ` : queue,
+      'messaging.rabbitmq.destination.routing_key': delayed ? delayQueueName(queue) : queue,
       'messaging.message.id': message.message_id,
       'dramatiq.actor_name': message.actor_name,
     };
