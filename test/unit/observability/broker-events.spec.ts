@@ -49,3 +49,26 @@ describe('BrokerEvents', () => {
     expect(calls).toEqual(['once', 'first', 'second', 'first']);
   });
 });
+
+describe('results metrics', () => {
+  it('count the resultStored / resultAwaited events the results backend emits', async () => {
+    const { Registry } = await import('prom-client');
+    const { DramatiqBroker } = await import('../../../lib/core/broker.js');
+    const { enablePrometheus } = await import('../../../lib/core/observability/metrics/enable-prometheus.js');
+    const { createMessage } = await import('../../../lib/core/message/message.js');
+    const broker = new DramatiqBroker({ strategy: 'shared' });
+    const registry = new Registry();
+    const metrics = await enablePrometheus(broker, { registry });
+    const message = createMessage({ queueName: 'q', actorName: 'a' });
+    broker.events.emit('resultStored', { message, queueName: 'q', actorName: 'a' });
+    broker.events.emit('resultAwaited', { messageId: message.message_id, outcome: 'timeout', durationMs: 1500 });
+    const text = await registry.metrics();
+    expect(text).toContain('nestjs_dramatiq_results_stored_total{queue_name="q",actor_name="a"} 1');
+    expect(text).toContain('nestjs_dramatiq_results_awaited_total{outcome="timeout"} 1');
+    expect(text).toContain('nestjs_dramatiq_result_wait_seconds_count{outcome="timeout"} 1');
+    // Detached, the broker is as before: no listeners, no middleware.
+    metrics.detach();
+    expect(broker.events.has('published')).toBe(false);
+    expect(broker.middleware.map((m) => m.name)).not.toContain('Prometheus');
+  });
+});

@@ -98,6 +98,21 @@ export interface ConnectionRestoredEvent {
   readonly downtimeMs: number;
 }
 
+/** A result was written to the results backend (emitted by the results feature, when present). */
+export interface ResultStoredEvent {
+  readonly message: DramatiqMessage;
+  readonly queueName: string;
+  readonly actorName: string;
+}
+
+/** A caller finished waiting for a result (emitted by the results feature, when present). */
+export interface ResultAwaitedEvent {
+  readonly messageId: string;
+  /** 'ready': the result came; 'timeout': it did not come in time; 'error': the actor's failure came back. */
+  readonly outcome: 'ready' | 'timeout' | 'error';
+  readonly durationMs: number;
+}
+
 /** Every event of a broker, by name. */
 export interface BrokerEventMap {
   succeeded: MessageSucceededEvent;
@@ -111,6 +126,8 @@ export interface BrokerEventMap {
   publishFailed: MessagePublishFailedEvent;
   delayHeld: MessageDelayEvent;
   delayReleased: MessageDelayEvent;
+  resultStored: ResultStoredEvent;
+  resultAwaited: ResultAwaitedEvent;
 }
 
 export type BrokerEventName = keyof BrokerEventMap;

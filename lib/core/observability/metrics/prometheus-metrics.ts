@@ -63,6 +63,9 @@ export class PrometheusMetrics implements Middleware {
   private readonly confirmSeconds: PromHistogram;
   private readonly reconnects: PromCounter;
   private readonly connectionLosses: PromCounter;
+  private readonly resultsStored: PromCounter;
+  private readonly resultsAwaited: PromCounter;
+  private readonly resultWaitSeconds: PromHistogram;
   private readonly removers: (() => void)[] = [];
   /** Labelled series by queue, then actor: prom-client's labels() hashes its arguments on every call. */
   private readonly runSeries = new Map<string, Map<string, RunSeries>>();
@@ -128,6 +131,18 @@ export class PrometheusMetrics implements Middleware {
     this.connectionLosses = counter(`${p}connection_losses_total`, 'Connections lost (they reconnect on their own).', [
       'role',
     ]);
+    this.resultsStored = counter(`${p}results_stored_total`, 'Results written to the results backend.');
+    this.resultsAwaited = counter(
+      `${p}results_awaited_total`,
+      'Waits for a result, by outcome (ready, timeout, error).',
+      ['outcome'],
+    );
+    this.resultWaitSeconds = histogram(
+      `${p}result_wait_seconds`,
+      'Time a caller waited for a result.',
+      CONFIRM_BUCKETS_SECONDS,
+      ['outcome'],
+    );
     const { strategy, pools } = broker.settings;
     const roles = strategy === 'shared' ? ['shared'] : ['producer', 'consumer'];
     sampled(`${p}connections`, 'Open connections by role and state.', ['role', 'state'], (g) => {
@@ -181,6 +196,11 @@ export class PrometheusMetrics implements Middleware {
       on.on('publishFailed', (e) => this.publishFailures.labels(e.queueName, e.reason).inc()),
       on.on('connectionLost', (e) => this.connectionLosses.labels(e.role).inc()),
       on.on('connectionRestored', (e) => this.reconnects.labels(e.role).inc()),
+      on.on('resultStored', (e) => this.resultsStored.labels(e.queueName, e.actorName).inc()),
+      on.on('resultAwaited', (e) => {
+        this.resultsAwaited.labels(e.outcome).inc();
+        this.resultWaitSeconds.labels(e.outcome).observe(e.durationMs / 1000);
+      }),
     );
     return this;
   }
