@@ -14,6 +14,9 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Actor, BrokerModule, BrokerObservability, TaskQueue } from '../../../lib/index.js';
 import { DramatiqBroker } from '../../../lib/core/broker.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { enableTracing } from '../../../lib/core/observability/tracing/enable-tracing.js';
@@ -176,5 +179,42 @@ describe('tracing a retry', () => {
     expect(retried.status.code).toBe(0);
     expect(retried.attributes['dramatiq.retries']).toBe(1);
     expect(sent.message_id).toBe(retried.attributes['messaging.message.id']);
+  });
+});
+
+const NEST_QUEUE = uniqueName('otel-nest');
+
+@Injectable()
+class TracedJobs {
+  seenTraceId?: string;
+
+  @Actor({ queueName: NEST_QUEUE, actorName: 'traced_job' })
+  run(): void {
+    this.seenTraceId = trace.getActiveSpan()?.spanContext().traceId;
+  }
+}
+
+describe('tracing in a Nest app', () => {
+  it('`tracing: true` traces TaskQueue sends and @Actor() runs', async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const moduleRef = await Test.createTestingModule({
+      imports: [BrokerModule.forRoot({ strategy: 'shared', logger: new CapturingLogger(), tracing: true })],
+      providers: [TracedJobs],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    cleanups.push(async () => {
+      const broker = app.get(DramatiqBroker);
+      await app.close();
+      await broker.deleteAll().catch(() => undefined);
+      await broker.close();
+    });
+    expect(app.get(BrokerObservability).tracing).toBeDefined();
+    await app.get(TaskQueue).send(TracedJobs, 'run');
+    await waitFor(() => byName(`process ${NEST_QUEUE}`).length === 1, { timeoutMs: 10_000, message: 'consumer span' });
+    const [send] = byName(`send ${NEST_QUEUE}`);
+    const [run] = byName(`process ${NEST_QUEUE}`);
+    expect(run.parentSpanContext?.spanId).toBe(idOf(send));
+    expect(app.get(TracedJobs).seenTraceId).toBe(send.spanContext().traceId);
   });
 });
