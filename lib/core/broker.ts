@@ -29,7 +29,13 @@ import { getResult, type GetResultOptions, type SentMessage, type TypedMessageRe
 import type { ResultBackend } from './results/result-backend.js';
 import { Results } from './results/results-middleware.js';
 import { resolveResultsSettings, type ResultsOptions } from './results/results-options.js';
-import { ResultsNotConfiguredError } from './results/results.errors.js';
+import {
+  ResultFailureError,
+  ResultMissingError,
+  ResultsNotConfiguredError,
+  ResultTimeoutError,
+} from './results/results.errors.js';
+import type { ResultAwaitedEvent } from './observability/events/event-types.js';
 import { Retries } from './middleware/retries.js';
 
 export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
@@ -246,7 +252,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
    */
   getResult<R = unknown>(message: TypedMessageRef<R>, options?: GetResultOptions): Promise<R> {
     if (this.resultBackend === undefined) return Promise.reject(new ResultsNotConfiguredError());
-    return getResult(this.resultBackend, message, options);
+    const result = getResult(this.resultBackend, message, options);
+    return this.events.has('resultAwaited') ? reportResultAwaited(this.events, message.message_id, result) : result;
   }
 
   // --- queue helpers (as the Python original) ---------------------------------------------
@@ -288,4 +295,29 @@ function insertBeforeRetries(stack: Middleware[], results: Results): void {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** 'resultAwaited' once a getResult settles: how the wait ended and how long it took. */
+function reportResultAwaited<R>(events: BrokerEvents, messageId: string, result: Promise<R>): Promise<R> {
+  const started = performance.now();
+  const report = (outcome: ResultAwaitedEvent['outcome']) =>
+    events.emit('resultAwaited', { messageId, outcome, durationMs: performance.now() - started });
+  return result.then(
+    (value) => {
+      report('ready');
+      return value;
+    },
+    (error: unknown) => {
+      report(
+        error instanceof ResultTimeoutError
+          ? 'timeout'
+          : error instanceof ResultMissingError
+            ? 'missing'
+            : error instanceof ResultFailureError
+              ? 'failure'
+              : 'error',
+      );
+      throw error;
+    },
+  );
 }

@@ -67,10 +67,16 @@ export class Results implements Middleware {
     const { backend, storeTimeout } = this.settings;
     const key = backend.keyFor(ctx.message);
     const describe = `${what} message ${ctx.message.message_id} (${ctx.actor.name})`;
-    return withTimeout(
+    const stored = withTimeout(
       backend.store(key, document, this.ttl(ctx)),
       storeTimeout,
       () => new ResultBackendUnavailableError(describe, `no answer within ${storeTimeout} ms (results.storeTimeout)`),
+    );
+    const events = ctx.host.events;
+    if (!events?.has('resultStored')) return stored;
+    const { message, actor } = ctx;
+    return stored.then(() =>
+      events.emit('resultStored', { message, queueName: message.queue_name, actorName: actor.name }),
     );
   }
 

@@ -51,24 +51,35 @@ describe('BrokerEvents', () => {
 });
 
 describe('results metrics', () => {
-  it('count the resultStored / resultAwaited events the results backend emits', async () => {
+  it('count results stored by the Results middleware and getResult() waits by outcome', async () => {
     const { Registry } = await import('prom-client');
     const { DramatiqBroker } = await import('../../../lib/core/broker.js');
     const { enablePrometheus } = await import('../../../lib/core/observability/metrics/enable-prometheus.js');
     const { createMessage } = await import('../../../lib/core/message/message.js');
-    const broker = new DramatiqBroker({ strategy: 'shared' });
+    const { MemoryResultBackend } = await import('../../../lib/core/results/backends/memory-backend.js');
+    const broker = new DramatiqBroker({
+      strategy: 'shared',
+      results: { backend: new MemoryResultBackend(), storeResults: true },
+    });
     const registry = new Registry();
     const metrics = await enablePrometheus(broker, { registry });
-    const message = createMessage({ queueName: 'q', actorName: 'a' });
-    broker.events.emit('resultStored', { message, queueName: 'q', actorName: 'a' });
-    broker.events.emit('resultAwaited', { messageId: message.message_id, outcome: 'timeout', durationMs: 1500 });
+    const actor = broker.registerActor('add', (a: number, b: number) => a + b, { queueName: 'q' });
+    const message = createMessage({ queueName: 'q', actorName: 'add', args: [2, 40] });
+    const unknown = createMessage({ queueName: 'q', actorName: 'add' });
+    await expect(broker.getResult(message)).rejects.toThrow(); // not there yet: missing
+    expect(await broker.processor.process(message, actor)).toEqual({ kind: 'ack' });
+    expect(await broker.getResult(message)).toBe(42);
+    await expect(broker.getResult(unknown, { block: true, timeout: 10 })).rejects.toThrow();
     const text = await registry.metrics();
-    expect(text).toContain('nestjs_dramatiq_results_stored_total{queue_name="q",actor_name="a"} 1');
+    expect(text).toContain('nestjs_dramatiq_results_stored_total{queue_name="q",actor_name="add"} 1');
+    expect(text).toContain('nestjs_dramatiq_results_awaited_total{outcome="missing"} 1');
+    expect(text).toContain('nestjs_dramatiq_results_awaited_total{outcome="ready"} 1');
     expect(text).toContain('nestjs_dramatiq_results_awaited_total{outcome="timeout"} 1');
     expect(text).toContain('nestjs_dramatiq_result_wait_seconds_count{outcome="timeout"} 1');
     // Detached, the broker is as before: no listeners, no middleware.
     metrics.detach();
     expect(broker.events.has('published')).toBe(false);
+    expect(broker.events.has('resultAwaited')).toBe(false);
     expect(broker.middleware.map((m) => m.name)).not.toContain('Prometheus');
   });
 });

@@ -98,18 +98,22 @@ export interface ConnectionRestoredEvent {
   readonly downtimeMs: number;
 }
 
-/** A result was written to the results backend (emitted by the results feature, when present). */
+/** A result (a value or a final failure) was written to the results backend by the Results middleware. */
 export interface ResultStoredEvent {
   readonly message: DramatiqMessage;
   readonly queueName: string;
   readonly actorName: string;
 }
 
-/** A caller finished waiting for a result (emitted by the results feature, when present). */
+/** A getResult() call settled. */
 export interface ResultAwaitedEvent {
   readonly messageId: string;
-  /** 'ready': the result came; 'timeout': it did not come in time; 'error': the actor's failure came back. */
-  readonly outcome: 'ready' | 'timeout' | 'error';
+  /**
+   * 'ready': the value came; 'failure': the actor's final failure came back (ResultFailureError);
+   * 'timeout': none within the wait; 'missing': none yet (a read without block); 'error': the
+   * backend failed.
+   */
+  readonly outcome: 'ready' | 'failure' | 'timeout' | 'missing' | 'error';
   readonly durationMs: number;
 }
 
