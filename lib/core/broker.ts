@@ -37,11 +37,24 @@ import {
 } from './results/results.errors.js';
 import type { ResultAwaitedEvent } from './observability/events/event-types.js';
 import { Retries } from './middleware/retries.js';
+import { GroupCallbacks, type GroupCallbacksOptions } from './middleware/group-callbacks.js';
+import type { RateLimiterBackend } from './rate-limits/rate-limiter-backend.js';
+import type { TypedMessage } from './results/get-result.js';
+import { Group, type GroupMember, type ResultsOf } from './workflows/group.js';
+import { Pipeline, type LastResult, type PipelineStep } from './workflows/pipeline.js';
 
 export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
   /** Stores actor results (Dramatiq's Results middleware) in this backend; see docs/results.md. Default: none. */
   results?: ResultsOptions;
+  /**
+   * Runs group completion callbacks (Dramatiq's GroupCallbacks middleware) with barriers in this
+   * backend: new RedisRateLimiterBackend({ url }) to share them with Python workers. Default: none.
+   */
+  groupCallbacks?: GroupCallbacksOptions & { backend: RateLimiterBackend };
 }
+
+/** What a message to an actor by name is made of; everything has a default. */
+export type MessageInput = Omit<SendOptions, 'delay'>;
 
 /** What a send needs besides the actor: everything has a default. */
 export interface SendOptions extends EnqueueOptions {
@@ -78,7 +91,12 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   readonly resultBackend: ResultBackend | undefined;
 
   constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
-    this.settings = resolveBrokerSettings(options, [...MESSAGING_OPTION_KEYS, 'results', ...extraOptionKeys]);
+    this.settings = resolveBrokerSettings(options, [
+      ...MESSAGING_OPTION_KEYS,
+      'results',
+      'groupCallbacks',
+      ...extraOptionKeys,
+    ]);
     this.messaging = resolveMessagingSettings(options);
     this.middleware = this.messaging.middleware ? [...this.messaging.middleware] : defaultMiddleware();
     const results = resolveResultsSettings(options.results);
@@ -86,6 +104,10 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       this.resultBackend = results.backend;
       if (!this.middleware.some((m) => m instanceof Results))
         insertBeforeRetries(this.middleware, new Results(results));
+    }
+    if (options.groupCallbacks && !this.middleware.some((m) => m instanceof GroupCallbacks)) {
+      const { backend, ...groupOptions } = options.groupCallbacks;
+      this.middleware.push(new GroupCallbacks(backend, groupOptions));
     }
     this.events = new BrokerEvents((name, error) =>
       this.logger.error(`A listener of the broker event '${name}' failed: ${describeError(error)}`),
@@ -158,7 +180,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   /** Closes every connection. Idempotent; the broker reconnects on its next use. */
   async close(): Promise<void> {
-    await Promise.all([this.holder.close(), this.resultBackend?.close()]);
+    const groupCallbacks = this.middleware.find((m): m is GroupCallbacks => m instanceof GroupCallbacks);
+    await Promise.all([this.holder.close(), this.resultBackend?.close(), groupCallbacks?.backend.close()]);
     this.declarer.forgetAll();
   }
 
@@ -233,14 +256,33 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
    * R, when given, is the actor's result type, for getResult.
    */
   send<R = unknown>(actorName: string, options: SendOptions = {}): Promise<SentMessage<R>> {
-    const message = createMessage({
-      queueName: queueForActor(this, actorName, options.queueName),
+    return this.enqueue(this.message<R>(actorName, options), { delay: options.delay });
+  }
+
+  /**
+   * Builds a message to an actor by name without sending it: a step of a pipeline or a member
+   * of a group (Dramatiq's actor.message_with_options). R is the actor's result type.
+   */
+  message<R = unknown>(actorName: string, input: MessageInput = {}): TypedMessage<R> {
+    return createMessage({
+      queueName: queueForActor(this, actorName, input.queueName),
       actorName,
-      args: options.args ?? [],
-      kwargs: options.kwargs ?? {},
-      options: options.options ?? {},
+      args: input.args ?? [],
+      kwargs: input.kwargs ?? {},
+      options: input.options ?? {},
     });
-    return this.enqueue(message, { delay: options.delay });
+  }
+
+  // --- workflows (see docs/results.md) ---------------------------------------------------
+
+  /** Chains messages: each runs with the previous result appended to its args (unless pipe_ignore). */
+  pipeline<const S extends readonly PipelineStep<any>[]>(steps: S): Pipeline<LastResult<S>> {
+    return new Pipeline<LastResult<S>>(this, steps);
+  }
+
+  /** Runs messages and pipelines in parallel; completion callbacks need the groupCallbacks option. */
+  group<const M extends readonly GroupMember<any>[]>(members: M): Group<ResultsOf<M>> {
+    return new Group<ResultsOf<M>>(this, members);
   }
 
   // --- results -----------------------------------------------------------------------

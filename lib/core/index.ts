@@ -1,4 +1,4 @@
-export { DramatiqBroker, type DramatiqBrokerOptions, type SendOptions } from './broker.js';
+export { DramatiqBroker, type DramatiqBrokerOptions, type SendOptions, type MessageInput } from './broker.js';
 export type {
   BrokerOptions,
   ConnectionOptions,
@@ -35,3 +35,5 @@ export type { WorkerOptions } from './worker/worker-options.js';
 export type { Outcome } from './worker/message-processor.js';
 export * from './results/index.js';
 export * from './observability/index.js';
+export * from './rate-limits/index.js';
+export * from './workflows/index.js';

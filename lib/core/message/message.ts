@@ -36,7 +36,10 @@ export interface MessageOptions {
   pipe_ignore?: boolean;
   /** ms */
   delay?: number;
+  /** The barrier of the group run this message completes (GroupCallbacks). */
   group_completion_uuid?: string;
+  /** Messages sent once every member of the group completed (GroupCallbacks). */
+  group_completion_callbacks?: DramatiqMessage[];
   group_completion_count?: number;
   store_results?: boolean;
   /** ms */

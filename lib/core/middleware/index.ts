@@ -8,3 +8,4 @@ export * from './pipelines.js';
 export * from './retries.js';
 export * from './time-limit.js';
 export * from './message-logging.js';
+export * from './group-callbacks.js';

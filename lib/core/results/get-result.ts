@@ -19,8 +19,11 @@ declare const RESULT_TYPE: unique symbol;
 /** A message reference that knows the type of its actor's result (as TaskQueue.send returns). */
 export type TypedMessageRef<R> = ResultMessageRef & { readonly [RESULT_TYPE]?: R };
 
+/** A message whose actor returns R: built (broker.message) or sent (broker.send). */
+export type TypedMessage<R = unknown> = DramatiqMessage & TypedMessageRef<R>;
+
 /** A sent message whose actor returns R. */
-export type SentMessage<R = unknown> = DramatiqMessage & TypedMessageRef<R>;
+export type SentMessage<R = unknown> = TypedMessage<R>;
 
 /**
  * The result of `message`: its actor's return value, or ResultFailureError when it failed for

@@ -7,6 +7,7 @@ export {
   DEFAULT_RESULT_TIMEOUT,
   type GetResultOptions,
   type SentMessage,
+  type TypedMessage,
   type TypedMessageRef,
 } from './get-result.js';
 export { Results } from './results-middleware.js';
