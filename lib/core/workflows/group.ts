@@ -65,7 +65,9 @@ export class Group<Rs extends readonly unknown[] = unknown[]> {
     const results: unknown[] = [];
     for (const member of this.members) {
       results.push(
-        member instanceof Pipeline ? await member.getResult(remaining()) : await this.broker.getResult(member, remaining()),
+        member instanceof Pipeline
+          ? await member.getResult(remaining())
+          : await this.broker.getResult(member, remaining()),
       );
     }
     return results as unknown as Rs;
@@ -86,7 +88,9 @@ export class Group<Rs extends readonly unknown[] = unknown[]> {
     this.completionUuid = uuid;
     const marks = { group_completion_uuid: uuid, group_completion_callbacks: this.completionCallbacks };
     return this.members.map((member) =>
-      member instanceof Pipeline ? member.withLastStepOptions(marks) : { ...member, options: { ...member.options, ...marks } },
+      member instanceof Pipeline
+        ? member.withLastStepOptions(marks)
+        : { ...member, options: { ...member.options, ...marks } },
     );
   }
 }

@@ -42,7 +42,9 @@ export class RedisRateLimiterBackend implements RateLimiterBackend {
   constructor(private readonly options: RedisRateLimiterBackendOptions = {}) {
     this.commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
     if (!Number.isInteger(this.commandTimeout) || this.commandTimeout < 1) {
-      throw new RangeError(`RedisRateLimiterBackend commandTimeout must be an integer >= 1 (ms), got ${options.commandTimeout}`);
+      throw new RangeError(
+        `RedisRateLimiterBackend commandTimeout must be an integer >= 1 (ms), got ${options.commandTimeout}`,
+      );
     }
   }
 
@@ -58,10 +60,15 @@ export class RedisRateLimiterBackend implements RateLimiterBackend {
   }
 
   async waitNotify(key: string, ttlMs: number): Promise<void> {
-    const replies = await this.run('clear a barrier', (redis) => redis.multi().rpush(key, 'x').pexpire(key, ttlMs).exec());
+    const replies = await this.run('clear a barrier', (redis) =>
+      redis.multi().rpush(key, 'x').pexpire(key, ttlMs).exec(),
+    );
     const failed = replies?.find(([err]) => err);
     if (replies === null || failed) {
-      throw new RateLimiterBackendUnavailableError('clear a barrier', failed ? String(failed[0]) : 'the transaction was aborted');
+      throw new RateLimiterBackendUnavailableError(
+        'clear a barrier',
+        failed ? String(failed[0]) : 'the transaction was aborted',
+      );
     }
   }
 
@@ -121,7 +128,11 @@ export class RedisRateLimiterBackend implements RateLimiterBackend {
     let lastError: Error | undefined;
     redis.on('error', (err: Error) => (lastError = err));
     try {
-      await withTimeout(redis.connect(), this.commandTimeout, () => new Error(`no answer within ${this.commandTimeout} ms`));
+      await withTimeout(
+        redis.connect(),
+        this.commandTimeout,
+        () => new Error(`no answer within ${this.commandTimeout} ms`),
+      );
     } catch (err) {
       redis.disconnect();
       throw new Error(`cannot connect: ${(lastError ?? (err as Error)).message}`, { cause: err });
