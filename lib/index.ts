@@ -4,7 +4,14 @@ export { Actor } from './decorators/actor.decorator.js';
 export { OnBrokerEvent } from './decorators/on-broker-event.decorator.js';
 export { BrokerObservability } from './observability/broker-observability.service.js';
 export { ActorOnNonStaticProviderError } from './actors/actor.errors.js';
-export { TaskQueue, type MethodNames, type ResultOf, type TypedSendOptions } from './actors/task-queue.service.js';
+export {
+  TaskQueue,
+  type MethodNames,
+  type ResultOf,
+  type TypedSendOptions,
+  type StepArgs,
+  type TypedMessageOptions,
+} from './actors/task-queue.service.js';
 export { WorkerOrchestrator } from './worker/worker.orchestrator.js';
 export type {
   BrokerModuleOptions,

@@ -37,8 +37,8 @@ import {
 } from './results/results.errors.js';
 import type { ResultAwaitedEvent } from './observability/events/event-types.js';
 import { Retries } from './middleware/retries.js';
-import { GroupCallbacks, type GroupCallbacksOptions } from './middleware/group-callbacks.js';
-import type { RateLimiterBackend } from './rate-limits/rate-limiter-backend.js';
+import { GroupCallbacks } from './middleware/group-callbacks.js';
+import { groupCallbacksFromOption, type GroupCallbacksOption } from './middleware/group-callbacks-option.js';
 import type { TypedMessage } from './results/get-result.js';
 import { Group, type GroupMember, type ResultsOf } from './workflows/group.js';
 import { Pipeline, type LastResult, type PipelineStep } from './workflows/pipeline.js';
@@ -50,7 +50,7 @@ export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
    * Runs group completion callbacks (Dramatiq's GroupCallbacks middleware) with barriers in this
    * backend: new RedisRateLimiterBackend({ url }) to share them with Python workers. Default: none.
    */
-  groupCallbacks?: GroupCallbacksOptions & { backend: RateLimiterBackend };
+  groupCallbacks?: GroupCallbacksOption;
 }
 
 /** What a message to an actor by name is made of; everything has a default. */
@@ -105,10 +105,10 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       if (!this.middleware.some((m) => m instanceof Results))
         insertBeforeRetries(this.middleware, new Results(results));
     }
-    if (options.groupCallbacks && !this.middleware.some((m) => m instanceof GroupCallbacks)) {
-      const { backend, ...groupOptions } = options.groupCallbacks;
-      this.middleware.push(new GroupCallbacks(backend, groupOptions));
-    }
+    const groupCallbacks = groupCallbacksFromOption(options.groupCallbacks);
+    // Last, as Dramatiq's add_middleware puts it; a GroupCallbacks given in `middleware` wins.
+    if (groupCallbacks && !this.middleware.some((m) => m instanceof GroupCallbacks))
+      this.middleware.push(groupCallbacks);
     this.events = new BrokerEvents((name, error) =>
       this.logger.error(`A listener of the broker event '${name}' failed: ${describeError(error)}`),
     );

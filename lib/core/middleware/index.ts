@@ -9,3 +9,4 @@ export * from './retries.js';
 export * from './time-limit.js';
 export * from './message-logging.js';
 export * from './group-callbacks.js';
+export * from './group-callbacks-option.js';
