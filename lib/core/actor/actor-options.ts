@@ -24,4 +24,6 @@ export interface ActorOptions {
   storeResults?: boolean;
   /** How long its results are kept, in ms. Default: results.resultTtl (10 minutes). Wire option result_ttl wins. */
   resultTtl?: number;
+  /** Never pass this actor's result to the next pipeline step (Dramatiq's actor option pipe_ignore). Default false. */
+  pipeIgnore?: boolean;
 }

@@ -3,7 +3,8 @@ import type { MessageContext, Middleware } from './middleware.js';
 
 /**
  * Runs the next step of a Dramatiq pipeline: after a success, the message in options.pipe_target
- * is sent with this result appended to its args (unless the step sets pipe_ignore).
+ * is sent with this result appended to its args, unless the next step has the option pipe_ignore
+ * or this actor has pipeIgnore; the next step's own delay option delays it, as in Dramatiq.
  */
 export class Pipelines implements Middleware {
   readonly name = 'Pipelines';
@@ -16,9 +17,9 @@ export class Pipelines implements Middleware {
   }
 
   private async sendNext(ctx: MessageContext, target: DramatiqMessage): Promise<void> {
-    const next: DramatiqMessage = target.options?.pipe_ignore
-      ? target
-      : { ...target, args: [...(target.args ?? []), ctx.result ?? null] };
-    await ctx.host.enqueue(next);
+    const ignore = target.options?.pipe_ignore === true || ctx.actor.options.pipeIgnore === true;
+    const next: DramatiqMessage = ignore ? target : { ...target, args: [...(target.args ?? []), ctx.result ?? null] };
+    const delay = next.options?.delay;
+    await ctx.host.enqueue(next, typeof delay === 'number' && delay > 0 ? { delay } : undefined);
   }
 }

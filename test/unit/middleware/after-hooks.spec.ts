@@ -96,6 +96,23 @@ describe('after-hooks with work to do return a promise and send as before', () =
     expect(sent.map((m) => m.args)).toEqual([['a', 5], ['a']]);
   });
 
+  it("Pipelines, as Dramatiq: an actor with pipeIgnore passes no result; the next step's delay option delays it", async () => {
+    const delays: Array<number | undefined> = [];
+    const { h, sent } = host();
+    const enqueue = h.enqueue;
+    h.enqueue = (message, options) => (delays.push(options?.delay), enqueue(message, options));
+    const target = createMessage({ queueName: 'q', actorName: 'next', args: ['a'], options: { delay: 250 } });
+    const ctx = new MessageContext(
+      createMessage({ queueName: 'q', actorName: 'job', options: { pipe_target: target } }),
+      new ActorDefinition('job', 'q', { pipeIgnore: true }, () => undefined),
+      h,
+    );
+    ctx.result = 5;
+    await new Pipelines().afterProcess(ctx);
+    expect(sent.map((m) => m.args)).toEqual([['a']]);
+    expect(delays).toEqual([250]);
+  });
+
   it('Retries: a failed message is re-enqueued through the returned promise', async () => {
     const { h, sent } = host();
     const ctx = context(h, {}, { error: new Error('boom') });
