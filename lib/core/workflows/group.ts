@@ -23,8 +23,7 @@ export class Group<Rs extends readonly unknown[] = unknown[]> {
   readonly members: readonly GroupMember[];
   /** Messages sent when every member completed, as Dramatiq writes them (dicts of messages). */
   readonly completionCallbacks: DramatiqMessage[] = [];
-  /** The barrier key of the last run with callbacks; a new uuid on every run. */
-  completionUuid: string | undefined;
+  private lastCompletionUuid: string | undefined;
 
   constructor(
     private readonly broker: WorkflowBroker,
@@ -40,6 +39,11 @@ export class Group<Rs extends readonly unknown[] = unknown[]> {
 
   get length(): number {
     return this.members.length;
+  }
+
+  /** The barrier key of the last run with callbacks (a new uuid on every run); undefined before. */
+  get completionUuid(): string | undefined {
+    return this.lastCompletionUuid;
   }
 
   /** Adds a message to send once every member has completed (Dramatiq's add_completion_callback). */
@@ -85,7 +89,7 @@ export class Group<Rs extends readonly unknown[] = unknown[]> {
     // A new barrier per run: reusing one would count the arrivals of an earlier run.
     const uuid = randomUUID();
     await groupCallbacks.barrier(uuid).create(this.members.length);
-    this.completionUuid = uuid;
+    this.lastCompletionUuid = uuid;
     const marks = { group_completion_uuid: uuid, group_completion_callbacks: this.completionCallbacks };
     return this.members.map((member) =>
       member instanceof Pipeline
