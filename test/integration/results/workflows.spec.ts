@@ -9,7 +9,8 @@ import { DramatiqBroker } from '../../../lib/core/broker.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { RedisRateLimiterBackend } from '../../../lib/core/rate-limits/backends/redis-rate-limiter-backend.js';
 import { RedisResultBackend } from '../../../lib/core/results/backends/redis-backend.js';
-import { ResultFailureError } from '../../../lib/core/results/results.errors.js';
+import { Barrier } from '../../../lib/core/rate-limits/barrier.js';
+import { ResultFailureError, ResultTimeoutError } from '../../../lib/core/results/results.errors.js';
 import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
 import { readFixture } from '../../support/fixtures.js';
 import { plainRedis } from '../../support/redis.js';
@@ -27,9 +28,11 @@ interface CapturedKey {
   type: string;
   value: string | string[];
 }
-const capturedGroup = readFixture<{
+const golden = readFixture<{
   results: { md5_keys: { group: { keys_after_completion: Record<string, CapturedKey> } } };
-}>('dramatiq-results-golden.json').results.md5_keys.group;
+  rate_limits: Record<string, Record<string, CapturedKey>>;
+}>('dramatiq-results-golden.json');
+const capturedGroup = golden.results.md5_keys.group;
 
 async function start() {
   const queue = uniqueName('wf');
@@ -92,6 +95,20 @@ describe('pipelines', () => {
     expect(await pipeline.getResults()).toEqual([3, 13, 26]);
   });
 
+  it('a step that fails for good stops the chain: its failure is its result, the last step never runs', async () => {
+    const { broker } = await start();
+    const pipeline = broker.pipeline([
+      broker.message('add', { args: [1, 2] }),
+      broker.message('fail'),
+      broker.message<number>('double'),
+    ]);
+    await pipeline.run();
+    const error = await pipeline.getResults({ block: true, timeout: 15_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResultFailureError);
+    expect((error as ResultFailureError).remoteMessage).toBe('no 3');
+    await expect(pipeline.getResult({ block: true, timeout: 300 })).rejects.toBeInstanceOf(ResultTimeoutError);
+  });
+
   it('a step with pipe_ignore runs with its own args only', async () => {
     const { broker } = await start();
     const pipeline = broker.pipeline([
@@ -101,6 +118,36 @@ describe('pipelines', () => {
     ]);
     await pipeline.run();
     expect(await pipeline.getResult({ block: true, timeout: 15_000 })).toEqual(['next', ['own']]);
+  });
+});
+
+describe('the Redis barrier', () => {
+  it("writes what Dramatiq's Redis barrier writes: created, after one arrival, after the last", async () => {
+    const backend = new RedisRateLimiterBackend();
+    cleanups.push(() => backend.close());
+    const key = `barrier-${uniqueName('wf')}`;
+    dropBarrierAfter(key);
+    const barrier = new Barrier(backend, key, 60_000);
+    const stateOf = async () => {
+      const state: Record<string, CapturedKey> = {};
+      for (const name of [key, `${key}@events`]) {
+        if (!(await redis.exists(name))) continue;
+        const { type, value, pttl } = await keyState(name);
+        expect(pttl).toBeGreaterThan(0);
+        state[name.replace(key, 'golden-barrier')] = { type, value };
+      }
+      return state;
+    };
+    const shape = (keys: Record<string, CapturedKey>) =>
+      Object.fromEntries(Object.entries(keys).map(([k, { type, value }]) => [k, { type, value }]));
+
+    expect(await barrier.create(2)).toBe(true);
+    expect(await barrier.create(2)).toBe(false);
+    expect(await stateOf()).toEqual(shape(golden.rate_limits.barrier_created));
+    expect(await barrier.arrive()).toBe(false);
+    expect(await stateOf()).toEqual(shape(golden.rate_limits.barrier_after_one));
+    expect(await barrier.arrive()).toBe(true);
+    expect(await stateOf()).toEqual(shape(golden.rate_limits.barrier_after_two));
   });
 });
 
