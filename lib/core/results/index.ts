@@ -13,9 +13,9 @@ export {
 export { Results } from './results-middleware.js';
 export { RESULTS_DEFAULTS, type ResultsOptions, type ResultsSettings } from './results-options.js';
 export { MemoryResultBackend } from './backends/memory-backend.js';
+export { RedisResultBackend, type RedisResultBackendOptions } from './backends/redis-backend.js';
 export {
-  RedisResultBackend,
   DEFAULT_REDIS_URL,
   DEFAULT_REDIS_COMMAND_TIMEOUT,
-  type RedisResultBackendOptions,
-} from './backends/redis-backend.js';
+  type RedisConnectionOptions,
+} from '../redis/redis-connection.js';
