@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Inject, Injectable, Scope, type INestApplication } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
+import { Inject, Injectable, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Actor,
@@ -13,18 +13,10 @@ import {
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { uniqueName } from '../../support/broker-fixtures.js';
 import { waitFor } from '../../support/wait.js';
+import { nestAppsClosedAfterEach, quietLogger } from '../../support/nest-apps.js';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const apps: INestApplication[] = [];
-afterEach(async () => {
-  // Stop the app (and its worker) first, then delete the queues it used.
-  for (const app of apps.splice(0)) {
-    const broker = app.get(DramatiqBroker);
-    await app.close();
-    await broker.deleteAll().catch(() => undefined);
-    await broker.close();
-  }
-});
+const quiet = quietLogger;
+const apps = nestAppsClosedAfterEach();
 
 const QUEUE = uniqueName('nest-actors');
 const events: string[] = [];

@@ -2,8 +2,8 @@
  * BrokerModule with a result backend: configured in forRoot / forRootAsync from a URL or from
  * an ioredis client the app owns, results typed through TaskQueue, and what is closed on shutdown.
  */
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Actor,
@@ -19,19 +19,12 @@ import { defaultMiddleware } from '../../../lib/core/middleware/default-middlewa
 import { uniqueName } from '../../support/broker-fixtures.js';
 import { clientsNamed, plainRedis } from '../../support/redis.js';
 import { waitFor } from '../../support/wait.js';
+import { nestAppsClosedAfterEach, quietLogger } from '../../support/nest-apps.js';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = quietLogger;
 const redis = plainRedis();
 afterAll(() => redis.disconnect());
-const apps: INestApplication[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) {
-    const broker = app.get(DramatiqBroker);
-    await app.close();
-    await broker.deleteAll().catch(() => undefined);
-    await broker.close();
-  }
-});
+const apps = nestAppsClosedAfterEach();
 
 const QUEUE = uniqueName('nest-results');
 

@@ -3,28 +3,21 @@
  * traffic: Dramatiq's metric names, types, labels and buckets, a failure, a retry and a
  * dead-letter counted; the same outcomes reach @OnBrokerEvent() methods and @nestjs/event-emitter.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { Actor, BrokerModule, DramatiqBroker, OnBrokerEvent, TaskQueue } from '../../../lib/index.js';
+import { Actor, BrokerModule, OnBrokerEvent, TaskQueue } from '../../../lib/index.js';
 import type { MessageDeadLetteredEvent, MessageFailedEvent, MessageRetriedEvent } from '../../../lib/index.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import { uniqueName } from '../../support/broker-fixtures.js';
 import { waitFor } from '../../support/wait.js';
+import { nestAppsClosedAfterEach, quietLogger } from '../../support/nest-apps.js';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const apps: INestApplication[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) {
-    const broker = app.get(DramatiqBroker);
-    await app.close();
-    await broker.deleteAll().catch(() => undefined);
-    await broker.close();
-  }
-});
+const quiet = quietLogger;
+const apps = nestAppsClosedAfterEach();
 
 const QUEUE = uniqueName('metrics');
 let flakyCalls = 0;
