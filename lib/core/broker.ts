@@ -3,7 +3,7 @@ import { ActorDefinition } from './actor/actor-definition.js';
 import type { ActorOptions } from './actor/actor-options.js';
 import { queueForActor, resolveQueueName } from './actor/actor-queue.js';
 import { ActorRegistry } from './actor/actor-registry.js';
-import type { ChannelLease, ChannelRole, ConnectionHolder } from './connection/connection-holder.js';
+import type { ChannelLease, ChannelRole, ConnectionHolder, ConsumerLease } from './connection/connection-holder.js';
 import type { ConnectionInfo } from './connection/connection-info.js';
 import { createConnectionHolder } from './connection/create-connection-holder.js';
 import { assessHealth, type BrokerHealth } from './health/broker-health.js';
@@ -18,8 +18,9 @@ import { MESSAGING_OPTION_KEYS, type MessagingOptions } from './options/messagin
 import { type MessagingSettings, resolveMessagingSettings } from './options/messaging-settings.js';
 import { Enqueuer, type EnqueueOptions } from './publishing/enqueuer.js';
 import { type PublishStats, Publisher } from './publishing/publisher.js';
-import { QueueDeclarer } from './publishing/queue-declarer.js';
-import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queue-admin.js';
+import { QueueDeclarer } from './queues/queue-declarer.js';
+import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queues/queue-admin.js';
+import { CONSUMER_RESTART } from './policies/retry-policies.js';
 import type { Topology } from './topology/topology.js';
 import { MessageProcessor } from './worker/message-processor.js';
 import type { WorkerHost } from './worker/worker-host.js';
@@ -153,7 +154,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   }
 
   get restartDelayMs(): number {
-    return Math.max(1_000, Math.min(this.settings.connection.retry.intervalMax, 30_000));
+    const { minConnectionDelay, maxConnectionDelay } = CONSUMER_RESTART;
+    return Math.max(minConnectionDelay, Math.min(this.settings.connection.retry.intervalMax, maxConnectionDelay));
   }
 
   // --- connections -------------------------------------------------------------------
@@ -161,6 +163,11 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   /** Lends a channel of the given role; see ConnectionHolder.acquire. */
   acquire(role: ChannelRole): Promise<ChannelLease> {
     return this.holder.acquire(role);
+  }
+
+  /** A consumer channel for a worker's queue consumer. @internal */
+  acquireConsumer(): Promise<ConsumerLease> {
+    return this.holder.acquireConsumer();
   }
 
   /** Opens a connection now rather than at first use. */
@@ -181,6 +188,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   /** Closes every connection. Idempotent; the broker reconnects on its next use. */
   async close(): Promise<void> {
     const groupCallbacks = this.middleware.find((m): m is GroupCallbacks => m instanceof GroupCallbacks);
+    this.publisher.close();
     await Promise.all([this.holder.close(), this.resultBackend?.close(), groupCallbacks?.backend.close()]);
     this.declarer.forgetAll();
   }

@@ -25,11 +25,17 @@ export { ActorArgumentsError } from './actor/bind-arguments.js';
 export * from './message/index.js';
 export * from './middleware/index.js';
 export * from './topology/index.js';
-export { InvalidNameError, NAME_PATTERN, canonicalQueueName, delayQueueName, deadLetterQueueName } from './naming.js';
+export {
+  InvalidNameError,
+  NAME_PATTERN,
+  canonicalQueueName,
+  delayQueueName,
+  deadLetterQueueName,
+} from './topology/naming.js';
 export * from './publishing/publish.errors.js';
 export type { EnqueueOptions } from './publishing/enqueuer.js';
 export type { PublishStats } from './publishing/publisher.js';
-export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from './queue-admin.js';
+export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from './queues/queue-admin.js';
 export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';
 export type { Outcome } from './worker/message-processor.js';

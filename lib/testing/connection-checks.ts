@@ -9,7 +9,7 @@ import type { DramatiqBroker } from '../core/broker.js';
 async function ensureConnection(broker: DramatiqBroker, role: ChannelRole): Promise<void> {
   const lease = await broker.acquire(role);
   try {
-    if (!lease.connection.isConnected || !lease.connection.rawConnection) {
+    if (!lease.connection.isConnected) {
       throw lease.connection.lastError ?? new Error(`The ${role} connection is ${lease.connection.state}.`);
     }
   } finally {

@@ -1,4 +1,4 @@
-import { assertValidName } from '../naming.js';
+import { assertValidName } from '../topology/naming.js';
 import type { ActorOptions } from './actor-options.js';
 import { bindArguments, parameterNames } from './bind-arguments.js';
 

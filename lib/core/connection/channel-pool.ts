@@ -1,7 +1,7 @@
-import type { ChannelWrapper } from 'amqp-connection-manager';
 import { ChannelLimitExceededError } from '../errors/pool.errors.js';
-import type { ChannelLease, ChannelRole } from './connection-holder.js';
+import type { ChannelRole } from './connection-holder.js';
 import { LeaseCounter } from './lease-counter.js';
+import type { ManagedChannel } from './managed-channel.js';
 import type { ManagedConnection } from './managed-connection.js';
 import { type LeaseOwner, PoolLease } from './pool-lease.js';
 
@@ -11,8 +11,8 @@ import { type LeaseOwner, PoolLease } from './pool-lease.js';
  * publishes in flight; consumers hold one each). When every channel is full and the limit
  * is reached, acquire fails at once (no queueing), as the Python original does.
  */
-export class ChannelPool implements LeaseOwner<ChannelWrapper> {
-  private readonly leases: LeaseCounter<ChannelWrapper>;
+export class ChannelPool implements LeaseOwner<ManagedChannel> {
+  private readonly leases: LeaseCounter<ManagedChannel>;
   private created = 0;
   private closed = false;
 
@@ -34,22 +34,22 @@ export class ChannelPool implements LeaseOwner<ChannelWrapper> {
   }
 
   /** A lease on a channel with room, a new channel when below the limit; throws when exhausted. */
-  acquire(): ChannelLease {
+  acquire(): PoolLease<ManagedChannel> {
     const lease = this.tryAcquire();
     if (!lease) throw new ChannelLimitExceededError(this.role, this.limit);
     return lease;
   }
 
   /** As acquire, but undefined instead of an error when every channel is full. */
-  tryAcquire(): ChannelLease | undefined {
+  tryAcquire(): PoolLease<ManagedChannel> | undefined {
     let channel = this.leases.pickWithRoom(
-      (c) => this.connection.isChannelUsable(c),
+      (c) => c.usable,
       (c) => this.drop(c),
     );
     if (!channel) {
       if (this.leases.size >= this.limit) return undefined;
       this.created += 1;
-      channel = this.connection.createChannel({ name: `${this.role}-${this.created}` });
+      channel = this.connection.createChannel(this.role, `${this.role}-${this.created}`);
       this.leases.add(channel);
     }
     this.leases.take(channel);
@@ -60,21 +60,21 @@ export class ChannelPool implements LeaseOwner<ChannelWrapper> {
     this.closed = true;
     const channels = this.leases.resources();
     for (const c of channels) this.leases.delete(c);
-    await Promise.all(channels.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(channels.map((c) => c.close()));
   }
 
-  private drop(channel: ChannelWrapper): void {
+  private drop(channel: ManagedChannel): void {
     this.leases.delete(channel);
     // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
-    void channel.close().catch(() => undefined);
+    void channel.close();
   }
 
-  returnLease(channel: ChannelWrapper): void {
+  returnLease(channel: ManagedChannel): void {
     if (this.closed || !this.leases.give(channel)) return;
-    if (!this.connection.isChannelUsable(channel)) this.drop(channel);
+    if (!channel.usable) this.drop(channel);
   }
 
-  discardLease(channel: ChannelWrapper): void {
+  discardLease(channel: ManagedChannel): void {
     if (this.leases.has(channel)) this.drop(channel);
   }
 }

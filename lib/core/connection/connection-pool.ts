@@ -1,18 +1,18 @@
-import type { ChannelWrapper } from 'amqp-connection-manager';
 import { BrokerClosedError } from '../errors/connection.errors.js';
 import { ConnectionPoolTimeoutError } from '../errors/pool.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
 import type { ConnectionSettings } from '../options/connection-settings.js';
 import type { ConnectionInfo } from './connection-info.js';
-import type { ChannelLease, ChannelRole } from './connection-holder.js';
+import type { ChannelRole } from './connection-holder.js';
 import { LeaseCounter } from './lease-counter.js';
+import type { ManagedChannel } from './managed-channel.js';
 import { ManagedConnection } from './managed-connection.js';
 import { type LeaseOwner, PoolLease } from './pool-lease.js';
 
 interface Slot {
   readonly connection: ManagedConnection;
-  channel?: ChannelWrapper;
+  channel?: ManagedChannel;
 }
 
 interface Waiter {
@@ -23,7 +23,7 @@ interface Waiter {
 
 /** A slot the publish fast path can use at once: connected, with a live channel. */
 function isReady(s: Slot): boolean {
-  return s.connection.isConnected && s.channel !== undefined && s.connection.isChannelUsable(s.channel);
+  return s.connection.isConnected && s.channel !== undefined && s.channel.usable;
 }
 
 function skip(): void {}
@@ -62,7 +62,7 @@ export class ConnectionPool implements LeaseOwner<Slot> {
     return this.leases.busy;
   }
 
-  async acquire(): Promise<ChannelLease> {
+  async acquire(): Promise<PoolLease<Slot>> {
     if (this.closed) throw new BrokerClosedError(`a ${this.role} connection request`);
     const slot = await this.take();
     try {
@@ -72,15 +72,15 @@ export class ConnectionPool implements LeaseOwner<Slot> {
       this.destroy(slot);
       throw err;
     }
-    if (!slot.channel || !slot.connection.isChannelUsable(slot.channel)) {
-      void slot.channel?.close().catch(() => undefined);
-      slot.channel = slot.connection.createChannel({ name: `${this.role}-${slot.connection.id}` });
+    if (!slot.channel || !slot.channel.usable) {
+      void slot.channel?.close();
+      slot.channel = slot.connection.createChannel(this.role, `${this.role}-${slot.connection.id}`);
     }
     return new PoolLease(this, slot, slot.channel, slot.connection);
   }
 
   /** A lease on a connected slot with room and a live channel, without waiting; else undefined. */
-  acquireNow(): ChannelLease | undefined {
+  acquireNow(): PoolLease<Slot> | undefined {
     if (this.closed) return undefined;
     // Slots that are not ready are skipped here, not dropped: the waiting path deals with them.
     const slot = this.leases.pickWithRoom(isReady, skip);
@@ -176,10 +176,10 @@ export class ConnectionPool implements LeaseOwner<Slot> {
     this.giveBack(slot);
   }
 
-  discardLease(slot: Slot, channel: ChannelWrapper): void {
+  discardLease(slot: Slot, channel: ManagedChannel): void {
     if (slot.channel === channel) slot.channel = undefined; // the next lease gets a fresh channel
     // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
-    void channel.close().catch(() => undefined);
+    void channel.close();
     this.giveBack(slot);
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import amqpConnectionManager from 'amqp-connection-manager';
-import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { BrokerConnectionError } from '../errors/connection.errors.js';
 import { BrokerClosedError } from '../errors/connection.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
@@ -12,7 +12,12 @@ import { classifyConnectionError } from './classify-connection-error.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
 import { retryDelay } from './retry-policy.js';
 import { coalesceSocketWrites } from './write-coalescing.js';
-import { publishExactProperties } from './exact-publish.js';
+import type { ChannelRole } from './connection-holder.js';
+import { ConsumerChannel } from './consumer-channel.js';
+import type { ChannelHost, ManagedChannel } from './managed-channel.js';
+import type { LeasedConnection } from './pool-lease.js';
+import { ProducerChannel } from './producer-channel.js';
+import { QueueChannel } from './queue-channel.js';
 
 /** How long a clean close may take before the socket is dropped. */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -43,9 +48,9 @@ export interface ConnectFailedEvent {
  *
  * Events: 'connected', 'connectFailed' (ConnectFailedEvent), 'disconnected' (error),
  * 'failed' (error), 'blocked' (reason), 'unblocked', 'closed', 'channelDead' (the
- * ChannelWrapper whose channel closed while the connection stayed up: it stays closed).
+ * ManagedChannel whose channel closed while the connection stayed up: it stays closed).
  */
-export class ManagedConnection extends EventEmitter {
+export class ManagedConnection extends EventEmitter implements ChannelHost, LeasedConnection {
   private manager?: AmqpConnectionManager;
   private currentState: ConnectionState = 'idle';
   private failures = 0;
@@ -56,18 +61,12 @@ export class ManagedConnection extends EventEmitter {
   private connectedAt?: Date;
   /** When the connection was lost (undefined while up, or before its first connect). */
   private lostAt?: number;
-  /** Channels whose raw channel closed while the connection stayed up: amqp-connection-manager never re-opens them. */
-  private readonly deadChannels = new WeakSet<ChannelWrapper>();
-  private readonly rawChannels = new WeakMap<ChannelWrapper, import('amqplib').ConfirmChannel>();
-  private readonly closedRawChannels = new WeakSet<object>();
-  /** Why the server closed a channel (403, 404, 406...), kept until the wrapper gets a new channel. */
-  private readonly serverCloses = new WeakMap<ChannelWrapper, Error>();
 
   constructor(
     private readonly settings: ConnectionSettings,
     readonly role: ConnectionRole,
     readonly id: string,
-    private readonly logger: BrokerLogger,
+    readonly logger: BrokerLogger,
     /** Told of a loss and of the reconnect after it ('connectionLost', 'connectionRestored'). */
     private readonly events?: BrokerEvents,
   ) {
@@ -101,59 +100,31 @@ export class ManagedConnection extends EventEmitter {
     return waiting;
   }
 
-  /** A channel that is re-created after every reconnect (its setup runs again each time). */
-  createChannel(options: CreateChannelOpts): ChannelWrapper {
+  /**
+   * A channel that is re-created after every reconnect: a ProducerChannel for the producer
+   * role, a ConsumerChannel for the consumer role.
+   */
+  createChannel(role: 'producer', name: string): ProducerChannel;
+  createChannel(role: 'consumer', name: string): ConsumerChannel;
+  createChannel(role: ChannelRole, name: string): ManagedChannel;
+  createChannel(role: ChannelRole, name: string): ManagedChannel {
     if (this.currentState === 'closed') throw new BrokerClosedError('a channel request');
     this.start();
-    const name = options.name ?? 'channel';
-    const channel = this.manager!.createChannel({ confirm: true, ...options });
-    // amqp-connection-manager leaves the raw channel's 'error' unhandled, and amqplib then
-    // closes the whole connection: one channel error (a 404 on a deleted queue, say) would
-    // drop every channel. Handle it on each channel it creates (setups run on every one).
-    void channel.addSetup((raw: import('amqplib').ConfirmChannel) => {
-      this.deadChannels.delete(channel);
-      this.serverCloses.delete(channel);
-      this.rawChannels.set(channel, raw);
-      publishExactProperties(raw);
-      raw.on('error', (err: Error) => {
-        this.serverCloses.set(channel, err);
-        this.logger.warn(`Channel ${name} on connection ${this.id} closed: ${this.scrub(err.message)}`);
-      });
-      raw.on('close', () => {
-        this.closedRawChannels.add(raw);
-        // Connection still up shortly after, and no new channel under the wrapper: only this channel died.
-        setTimeout(() => {
-          if (this.isConnected && this.rawChannels.get(channel) === raw) {
-            this.deadChannels.add(channel);
-            this.emit('channelDead', channel);
-          }
-        }, 100).unref();
-      });
-    });
-    // A setup failure is reported here rather than crashing the process as an unhandled 'error' event.
-    channel.on('error', (err: Error) =>
-      this.logger.warn(`Channel ${name} on connection ${this.id}: ${this.scrub(err.message)}`),
-    );
-    return channel;
+    const wrapper = this.manager!.createChannel({ confirm: true, name });
+    return role === 'producer' ? new ProducerChannel(wrapper, this, name) : new ConsumerChannel(wrapper, this, name);
   }
 
-  /** The server's reason when it closed this channel (a channel error, not a lost connection). */
-  serverCloseReason(channel: ChannelWrapper): Error | undefined {
-    return this.serverCloses.get(channel);
+  /** A short-lived channel of its own, for queue declarations and administration. */
+  openQueueChannel(): Promise<QueueChannel> {
+    const connection = this.rawConnection;
+    // Worded so that isConnectionGone() sees it: callers retry once the connection is back.
+    if (!connection) return Promise.reject(new Error('The connection was lost before a queue channel could open.'));
+    return QueueChannel.open(connection);
   }
 
-  /**
-   * The open amqplib channel under a wrapper right now, or undefined (not opened yet, or closed
-   * and waiting for the reconnect). For the publish fast path, which writes to it directly.
-   */
-  openChannelOf(channel: ChannelWrapper): import('amqplib').ConfirmChannel | undefined {
-    const raw = this.rawChannels.get(channel);
-    return raw !== undefined && !this.closedRawChannels.has(raw) && this.isConnected ? raw : undefined;
-  }
-
-  /** False for a channel that closed on its own while its connection stayed up (it would never come back). */
-  isChannelUsable(channel: ChannelWrapper): boolean {
-    return !this.deadChannels.has(channel);
+  /** ChannelHost: a channel died while this connection stayed up. */
+  channelDied(channel: ManagedChannel): void {
+    this.emit('channelDead', channel);
   }
 
   /** The amqplib connection of the moment, for operations amqp-connection-manager does not wrap. */
@@ -292,7 +263,8 @@ export class ManagedConnection extends EventEmitter {
     this.error = error;
     this.failures = 0;
     this.currentState = 'reconnecting';
-    this.logger.warn(`${error.message} (${this.role} connection ${this.id})`);
+    // Named by class (HeartbeatTimeoutError, ConnectionLostError...), as the docs quote it.
+    this.logger.warn(`${error.name}: ${error.message} (${this.role} connection ${this.id})`);
     this.emit('disconnected', error);
     this.lostAt ??= Date.now();
     if (this.events?.has('connectionLost'))
@@ -342,7 +314,7 @@ export class ManagedConnection extends EventEmitter {
     return this.settings.endpoints.find((e) => e.url === target);
   }
 
-  private scrub(text: string): string {
+  scrub(text: string): string {
     return scrubSecrets(text, this.settings.secrets);
   }
 }

@@ -3,7 +3,7 @@
  * the pure transformations a broker applies to it.
  */
 import { randomUUID } from 'node:crypto';
-import { assertValidName, canonicalQueueName, delayQueueName } from '../naming.js';
+import { assertValidName, canonicalQueueName, delayQueueName } from '../topology/naming.js';
 
 /**
  * Options Dramatiq's middleware reads from the wire. Anything else is kept as

@@ -1,3 +1,4 @@
+import { MESSAGE_RETRIES } from '../policies/retry-policies.js';
 import { queueForActor } from '../actor/actor-queue.js';
 import { copyMessage, createMessage, toDue } from '../message/message.js';
 import { DelayTooLongError } from '../topology/errors.js';
@@ -13,7 +14,8 @@ export interface RetriesOptions {
 }
 
 /** Dramatiq's defaults. */
-export const RETRY_DEFAULTS = { maxRetries: 20, minBackoff: 15_000, maxBackoff: 7 * 24 * 3600 * 1000 } as const;
+/** Dramatiq's defaults (policies/retry-policies.ts: the message retries policy). */
+export const RETRY_DEFAULTS = MESSAGE_RETRIES;
 
 const MAX_TRACEBACK = 4_000;
 

@@ -1,8 +1,11 @@
+import { CONNECTION_RETRY } from '../policies/retry-policies.js';
+
 /** Defaults, in one place so docs and code agree. Times in ms unless the name says otherwise. */
 export const DEFAULT_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DEFAULT_HEARTBEAT_SECONDS = 60;
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
-export const DEFAULT_RETRY = { maxRetries: 5, intervalStart: 0, intervalStep: 2_000, intervalMax: 30_000 } as const;
+/** The connection's retry policy: see policies/retry-policies.ts for all five side by side. */
+export const DEFAULT_RETRY = CONNECTION_RETRY;
 export const DEFAULT_POOLS = {
   maxProducerConnections: 10,
   maxConsumerConnections: 100,

@@ -1,7 +1,8 @@
 import { InvalidBrokerOptionError } from '../errors/configuration.errors.js';
 import type { Middleware } from '../middleware/middleware.js';
-import { assertValidName } from '../naming.js';
+import { assertValidName } from '../topology/naming.js';
 import { DefaultDramatiqTopology, DLXRoutingTopology, Topology } from '../topology/topology.js';
+import { PUBLISH_RETRY } from '../policies/retry-policies.js';
 import type { MessagingOptions } from './messaging-options.js';
 import { checkBoolean, checkInteger, checkNonEmptyString } from './option-checks.js';
 
@@ -20,7 +21,7 @@ export const MESSAGING_DEFAULTS = {
   defaultQueueName: 'default',
   confirmDelivery: true,
   confirmTimeout: 5_000,
-  maxEnqueueAttempts: 5,
+  maxEnqueueAttempts: PUBLISH_RETRY.maxAttempts,
   maxBufferedMessages: 10_000,
   maxMessageBytes: 16 * 1024 * 1024,
 } as const;

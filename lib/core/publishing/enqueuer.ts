@@ -4,7 +4,7 @@ import { encodeMessage, messageProperties } from '../message/message-codec.js';
 import { type DramatiqMessage, toDelayed } from '../message/message.js';
 import type { Middleware } from '../middleware/middleware.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
-import { canonicalQueueName, delayQueueName } from '../naming.js';
+import { canonicalQueueName, delayQueueName } from '../topology/naming.js';
 import { DelayTooLongError } from '../topology/errors.js';
 import type { Topology } from '../topology/topology.js';
 import {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalQueueName } from '../naming.js';
+import { canonicalQueueName } from '../topology/naming.js';
 import type { ResultMessageRef } from './results.errors.js';
 
 /** How result keys are named; the same choices as Dramatiq's ResultBackend. */

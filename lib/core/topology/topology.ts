@@ -2,7 +2,7 @@
  * RabbitMQ queue layout of a Dramatiq queue q: q (work), q.DQ (delayed
  * messages) and q.XQ (dead letters), all on the default exchange.
  */
-import { assertValidName, canonicalQueueName, deadLetterQueueName, delayQueueName } from '../naming.js';
+import { assertValidName, canonicalQueueName, deadLetterQueueName, delayQueueName } from './naming.js';
 import { DelayTooLongError, InvalidTopologyOptionError } from './errors.js';
 
 export const DEFAULT_DEAD_MESSAGE_TTL = 7 * 24 * 60 * 60 * 1000; // 604800000 ms, Dramatiq's default

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import type { Channel, ConsumeMessage } from 'amqplib';
-import type { ChannelLease } from '../connection/connection-holder.js';
+import type { ConsumerLease } from '../connection/connection-holder.js';
+import type { Delivery, DeliveryChannel } from '../connection/consumer-channel.js';
 import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
 import { type DramatiqMessage, toDue } from '../message/message.js';
-import { canonicalQueueName, isDelayQueue } from '../naming.js';
+import { canonicalQueueName, isDelayQueue } from '../topology/naming.js';
+import { CONSUMER_RESTART } from '../policies/retry-policies.js';
 import { Semaphore } from '../util/semaphore.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { Outcome } from './message-processor.js';
@@ -12,11 +13,7 @@ import type { WorkerHost } from './worker-host.js';
 import { prefetchFor, type WorkerSettings } from './worker-options.js';
 
 /** Pause before a message is handed back after a transient failure, so it does not spin. */
-const REQUEUE_PAUSE_MS = 1_000;
-/** Pause before a consumer whose channel (not connection) closed starts again. */
-const CHANNEL_RESTART_DELAY_MS = 1_000;
-/** Longest wait for RabbitMQ to confirm a consumer cancel on shutdown. */
-const CANCEL_TIMEOUT_MS = 2_000;
+const REQUEUE_PAUSE_MS = CONSUMER_RESTART.requeuePause;
 
 export interface ConsumerStats {
   received: number;
@@ -44,11 +41,10 @@ export class QueueConsumer {
   private drained?: () => void;
   private readonly held = new Set<{ timer: NodeJS.Timeout; release(): void }>();
   private readonly abort = new AbortController();
-  private lease?: ChannelLease;
-  private consumerTag?: string;
-  private currentChannel?: Channel;
+  private lease?: ConsumerLease;
+  private currentChannel?: DeliveryChannel;
   /** One per delivering channel: acks go out in batches, on the channel that delivered. */
-  private readonly batchers = new WeakMap<Channel, AckBatcher>();
+  private readonly batchers = new WeakMap<DeliveryChannel, AckBatcher>();
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
   private detachLease?: () => void;
@@ -72,43 +68,29 @@ export class QueueConsumer {
 
   async start(): Promise<void> {
     await this.host.declareQueue(this.canonical);
-    const lease = await this.host.acquire('consumer');
+    const lease = await this.host.acquireConsumer();
     this.lease = lease;
     if (this.stopped) {
       lease.release();
       return;
     }
     const prefetch = prefetchFor(this.settings.concurrency, this.delayQueue);
-    // Runs on every (re)created channel, before the consumer is registered on it. The prefetch
-    // is set here, awaited and caught: amqp-connection-manager's own `prefetch` option fires the
-    // call without awaiting it, so a connection lost at that moment is an unhandled rejection.
-    await lease.channel.addSetup(async (channel: Channel) => {
-      if (this.currentChannel) this.batchers.get(this.currentChannel)?.discard();
-      this.currentChannel = channel;
-      this.batchers.set(channel, new AckBatcher(channel));
-      await channel.prefetch(prefetch, false).catch(() => undefined);
+    await lease.consumer.consume(this.queueName, prefetch, {
+      opened: (channel) => {
+        if (this.currentChannel) this.batchers.get(this.currentChannel)?.discard();
+        this.currentChannel = channel;
+        this.batchers.set(channel, new AckBatcher(channel));
+      },
+      delivered: (delivery, channel) => this.onDelivery(delivery, channel),
     });
-    const { consumerTag } = await lease.channel.consume(this.queueName, (delivery) => this.onDelivery(delivery), {
-      noAck: false,
-    });
-    this.consumerTag = consumerTag;
-    // The connection gave up (retries spent): its channels are gone; start over on a fresh one.
-    const onFailed = () =>
-      this.scheduleRestart(lease, 'its connection gave up (retries spent)', this.host.restartDelayMs);
-    // The channel closed while its connection stayed up (a channel error, RabbitMQ's
-    // consumer_timeout): amqp-connection-manager only re-creates channels on reconnect, so
-    // this consumer would sit idle for good. Start it over on a new channel.
-    const onDead = (dead: unknown) => {
-      if (dead === lease.channel)
-        this.scheduleRestart(lease, 'its channel closed while the connection stayed up', CHANNEL_RESTART_DELAY_MS);
-    };
-    lease.connection.once('failed', onFailed);
-    lease.connection.on('channelDead', onDead);
     // Listeners of a lease are removed with it: a shared connection outlives many restarts.
-    this.detachLease = () => {
-      lease.connection.off('failed', onFailed);
-      lease.connection.off('channelDead', onDead);
-    };
+    this.detachLease = lease.consumer.onLost((cause, reason) =>
+      this.scheduleRestart(
+        lease,
+        reason,
+        cause === 'connection' ? this.host.restartDelayMs : CONSUMER_RESTART.channelClosedDelay,
+      ),
+    );
     this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetch}).`);
   }
 
@@ -120,7 +102,7 @@ export class QueueConsumer {
     this.lease = undefined;
     this.detachLease?.();
     // Bounded: on a black-holed connection the cancel-ok never comes.
-    if (lease && this.consumerTag) await withTimeout(lease.channel.cancel(this.consumerTag), CANCEL_TIMEOUT_MS);
+    if (lease) await withTimeout(lease.consumer.cancel(), CONSUMER_RESTART.cancelTimeout);
     for (const hold of this.held) {
       clearTimeout(hold.timer);
       hold.release();
@@ -146,7 +128,7 @@ export class QueueConsumer {
     if (lease) await lease.discard();
   }
 
-  private scheduleRestart(old: ChannelLease, reason: string, delay: number): void {
+  private scheduleRestart(old: ConsumerLease, reason: string, delay: number): void {
     if (this.stopped || this.lease !== old) return;
     this.lease = undefined;
     this.detachLease?.();
@@ -168,9 +150,7 @@ export class QueueConsumer {
     }, this.host.restartDelayMs);
   }
 
-  private onDelivery(delivery: ConsumeMessage): void {
-    const channel = this.currentChannel;
-    if (!channel) return; // cannot happen: setups run before consumers
+  private onDelivery(delivery: Delivery, channel: DeliveryChannel): void {
     this.stats.received += 1;
     this.batchers.get(channel)?.track(delivery.fields.deliveryTag);
     this.running += 1;
@@ -178,7 +158,7 @@ export class QueueConsumer {
   }
 
   /** Never rejects: every path settles the delivery, and the running count always drops. */
-  private async handle(delivery: ConsumeMessage, channel: Channel): Promise<void> {
+  private async handle(delivery: Delivery, channel: DeliveryChannel): Promise<void> {
     try {
       await this.handleMessage(delivery, channel);
     } catch (err) {
@@ -192,7 +172,7 @@ export class QueueConsumer {
     }
   }
 
-  private async handleMessage(delivery: ConsumeMessage, channel: Channel): Promise<void> {
+  private async handleMessage(delivery: Delivery, channel: DeliveryChannel): Promise<void> {
     let message: DramatiqMessage;
     try {
       message = decodeMessage(delivery.content, { maxBytes: this.host.maxMessageBytes });
@@ -259,8 +239,8 @@ export class QueueConsumer {
   }
 
   private async republish(
-    channel: Channel,
-    delivery: ConsumeMessage,
+    channel: DeliveryChannel,
+    delivery: Delivery,
     message: DramatiqMessage,
     delay: number | undefined,
   ): Promise<void> {
@@ -295,8 +275,8 @@ export class QueueConsumer {
   }
 
   private settle(
-    channel: Channel,
-    delivery: ConsumeMessage,
+    channel: DeliveryChannel,
+    delivery: Delivery,
     outcome: Outcome,
     message?: DramatiqMessage,
     quiet = false,
@@ -312,7 +292,7 @@ export class QueueConsumer {
       batcher?.forget(delivery.fields.deliveryTag);
       const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
       if (outcome.kind === 'dead-letter') {
-        channel.nack(delivery, false, false);
+        channel.nack(delivery, false);
         this.stats.deadLettered += 1;
         this.host.logger.error(
           `Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`,
@@ -327,7 +307,7 @@ export class QueueConsumer {
           });
         }
       } else {
-        channel.nack(delivery, false, true);
+        channel.nack(delivery, true);
         this.stats.requeued += 1;
         if (!quiet) this.host.logger.warn(`Returned ${id} to "${this.queueName}" for redelivery: ${outcome.reason}`);
       }

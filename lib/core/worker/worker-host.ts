@@ -1,5 +1,5 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
-import type { ChannelLease, ChannelRole } from '../connection/connection-holder.js';
+import type { ConsumerLease } from '../connection/connection-holder.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { DramatiqMessage } from '../message/message.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
@@ -12,7 +12,7 @@ export interface WorkerHost {
   readonly maxMessageBytes: number;
   /** Wait before a consumer whose connection gave up is started again. */
   readonly restartDelayMs: number;
-  acquire(role: ChannelRole): Promise<ChannelLease>;
+  acquireConsumer(): Promise<ConsumerLease>;
   declareQueue(queueName: string): Promise<void>;
   /** Drops the cached declaration, so the next declareQueue() declares again. */
   forgetQueue(queueName: string): void;

@@ -1,4 +1,4 @@
-import { canonicalQueueName, delayQueueName } from '../naming.js';
+import { canonicalQueueName, delayQueueName } from '../topology/naming.js';
 import { QueueConsumer, type ConsumerStats } from './queue-consumer.js';
 import type { WorkerHost } from './worker-host.js';
 import { resolveWorkerSettings, type WorkerOptions, type WorkerSettings } from './worker-options.js';

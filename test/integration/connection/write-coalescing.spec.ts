@@ -18,8 +18,10 @@ interface CountedSocket {
 /** Counts the socket-level writes (each is one syscall in practice) under our producer connection. */
 async function countSocketWrites(broker: DramatiqBroker): Promise<{ calls: number }> {
   const lease = await broker.acquire('producer');
-  const socket = (lease.connection.rawConnection as unknown as { connection: { stream: CountedSocket } }).connection
-    .stream;
+  // The amqplib connection under the lease (internal: ManagedConnection.rawConnection).
+  const raw = (lease.connection as unknown as { rawConnection: { connection: { stream: CountedSocket } } })
+    .rawConnection;
+  const socket = raw.connection.stream;
   lease.release();
   const counter = { calls: 0 };
   const write = socket._write;

@@ -8,7 +8,7 @@ import {
   toDue,
   withDelay,
 } from '../../../lib/core/message/index.js';
-import { InvalidNameError } from '../../../lib/core/naming.js';
+import { InvalidNameError } from '../../../lib/core/topology/naming.js';
 import { readFixture } from '../../support/fixtures.js';
 
 const golden = readFixture<{ cases: Record<string, { wire: { body_utf8: string } }> }>('dramatiq-golden.json');

@@ -9,7 +9,7 @@ import {
   isDelayQueue,
   MAX_QUEUE_NAME_LENGTH,
   NAME_PATTERN,
-} from '../../../lib/core/naming.js';
+} from '../../../lib/core/topology/naming.js';
 
 describe('names', () => {
   it.each(['default', '_x', 'a.b-c_d9', 'Q', 'golden.DQ'])('accepts %p', (name) => {

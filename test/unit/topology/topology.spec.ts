@@ -12,7 +12,7 @@ import {
   type QueueDeclaration,
   type TopologyOptions,
 } from '../../../lib/core/topology/index.js';
-import { InvalidNameError } from '../../../lib/core/naming.js';
+import { InvalidNameError } from '../../../lib/core/topology/naming.js';
 
 const int = (value: number) => ({ '!': 'int', value });
 const WEEK = 604_800_000;

@@ -1,7 +1,14 @@
 import type { BrokerEvents } from '../../observability/events/broker-events.js';
 import type { BrokerSettings } from '../../options/broker-settings.js';
 import type { ConnectionInfo } from '../connection-info.js';
-import type { ChannelLease, ChannelRole, ConnectionHolder } from '../connection-holder.js';
+import type {
+  ChannelLease,
+  ChannelRole,
+  ConnectionHolder,
+  ConsumerLease,
+  ProducerLease,
+  QueueLease,
+} from '../connection-holder.js';
 import { ConnectionPool } from '../connection-pool.js';
 
 /**
@@ -22,8 +29,20 @@ export class PooledConnectionHolder implements ConnectionHolder {
     return this.open()[role].acquire();
   }
 
-  acquireNow(role: ChannelRole): ChannelLease | undefined {
-    return this.pools?.[role].acquireNow();
+  acquireProducer(): Promise<ProducerLease> {
+    return this.open().producer.acquire();
+  }
+
+  acquireProducerNow(): ProducerLease | undefined {
+    return this.pools?.producer.acquireNow();
+  }
+
+  acquireConsumer(): Promise<ConsumerLease> {
+    return this.open().consumer.acquire();
+  }
+
+  acquireForQueues(): Promise<QueueLease> {
+    return this.open().producer.acquire();
   }
 
   async connect(): Promise<void> {

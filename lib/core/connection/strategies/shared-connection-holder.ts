@@ -2,8 +2,17 @@ import type { BrokerEvents } from '../../observability/events/broker-events.js';
 import type { BrokerSettings } from '../../options/broker-settings.js';
 import { ChannelPool } from '../channel-pool.js';
 import type { ConnectionInfo } from '../connection-info.js';
-import type { ChannelLease, ChannelRole, ConnectionHolder } from '../connection-holder.js';
+import type {
+  ChannelLease,
+  ChannelRole,
+  ConnectionHolder,
+  ConsumerLease,
+  ProducerLease,
+  QueueLease,
+} from '../connection-holder.js';
+import type { ManagedChannel } from '../managed-channel.js';
 import { ManagedConnection } from '../managed-connection.js';
+import type { PoolLease } from '../pool-lease.js';
 
 interface SharedState {
   readonly connection: ManagedConnection;
@@ -25,7 +34,29 @@ export class SharedConnectionHolder implements ConnectionHolder {
     private readonly events?: BrokerEvents,
   ) {}
 
-  async acquire(role: ChannelRole): Promise<ChannelLease> {
+  acquire(role: ChannelRole): Promise<ChannelLease> {
+    return this.lease(role);
+  }
+
+  acquireProducer(): Promise<ProducerLease> {
+    return this.lease('producer');
+  }
+
+  acquireProducerNow(): ProducerLease | undefined {
+    const state = this.state;
+    if (!state?.connection.isConnected) return undefined;
+    return state.pools.producer.tryAcquire();
+  }
+
+  acquireConsumer(): Promise<ConsumerLease> {
+    return this.lease('consumer');
+  }
+
+  acquireForQueues(): Promise<QueueLease> {
+    return this.lease('producer');
+  }
+
+  private async lease(role: ChannelRole): Promise<PoolLease<ManagedChannel>> {
     const { connection, pools } = this.open();
     const lease = pools[role].acquire(); // throws at once when the pool is exhausted
     try {
@@ -35,12 +66,6 @@ export class SharedConnectionHolder implements ConnectionHolder {
       throw err;
     }
     return lease;
-  }
-
-  acquireNow(role: ChannelRole): ChannelLease | undefined {
-    const state = this.state;
-    if (!state?.connection.isConnected) return undefined;
-    return state.pools[role].tryAcquire();
   }
 
   async connect(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ConnectionState } from '../../connection/connection-info.js';
 import type { MessageContext, Middleware } from '../../middleware/middleware.js';
-import { canonicalQueueName } from '../../naming.js';
+import { canonicalQueueName } from '../../topology/naming.js';
 import type { ObservedBroker } from '../observed-broker.js';
 import {
   CONFIRM_BUCKETS_SECONDS,

@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { DramatiqMessage } from '../../message/message.js';
 import type { MessageContext, Middleware } from '../../middleware/middleware.js';
-import { canonicalQueueName, delayQueueName } from '../../naming.js';
+import { canonicalQueueName, delayQueueName } from '../../topology/naming.js';
 import type { ObservedBroker } from '../observed-broker.js';
 import * as attr from './messaging-attributes.js';
 import { type CarrierApi, extractTraceContext, injectTraceContext, TRACE_CONTEXT_KEY } from './trace-carrier.js';

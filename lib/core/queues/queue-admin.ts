@@ -1,10 +1,11 @@
-import type { Channel } from 'amqplib';
-import type { ConnectionHolder } from './connection/connection-holder.js';
-import { BrokerError } from './errors/broker-error.js';
-import { isConnectionGone } from './connection/connection-gone.js';
-import { canonicalQueueName, deadLetterQueueName, delayQueueName } from './naming.js';
-import type { QueueDeclarer } from './publishing/queue-declarer.js';
-import type { Topology } from './topology/topology.js';
+import type { ConnectionHolder } from '../connection/connection-holder.js';
+import type { QueueChannel } from '../connection/queue-channel.js';
+import { BrokerError } from '../errors/broker-error.js';
+import { isConnectionGone } from '../connection/connection-gone.js';
+import { canonicalQueueName, deadLetterQueueName, delayQueueName } from '../topology/naming.js';
+import type { QueueDeclarer } from './queue-declarer.js';
+import type { Topology } from '../topology/topology.js';
+import { QUEUE_OPERATION_RETRY } from '../policies/retry-policies.js';
 
 export interface QueueMessageCounts {
   /** Ready messages in q. */
@@ -49,9 +50,9 @@ export class QueueAdmin {
     const count = () =>
       this.withChannel(async (ch) => {
         const [main, delayed, dead] = await Promise.all(
-          [q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)),
+          [q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.messageCount(name)),
         );
-        return { ready: main.messageCount, delayed: delayed.messageCount, dead: dead.messageCount };
+        return { ready: main, delayed, dead };
       });
     try {
       return await count();
@@ -108,21 +109,18 @@ export class QueueAdmin {
   }
 
   /** Runs `work` on a fresh channel, again if the connection drops under it. */
-  private withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+  private withChannel<T>(work: (channel: QueueChannel) => Promise<T>): Promise<T> {
     return retryOnConnectionLoss(() => this.onChannel(work));
   }
 
-  private async onChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
-    const lease = await this.holder.acquire('producer');
+  private async onChannel<T>(work: (channel: QueueChannel) => Promise<T>): Promise<T> {
+    const lease = await this.holder.acquireForQueues();
     try {
-      const connection = lease.connection.rawConnection;
-      if (!connection) throw lease.connection.lastError ?? new Error('Not connected to RabbitMQ.');
-      const channel = await connection.createChannel();
-      channel.on('error', () => undefined);
+      const channel = await lease.openQueueChannel();
       try {
         return await work(channel);
       } finally {
-        await channel.close().catch(() => undefined);
+        await channel.close();
       }
     } finally {
       lease.release();
@@ -130,14 +128,15 @@ export class QueueAdmin {
   }
 }
 
-/** Three attempts, 200 ms then 400 ms apart, for operations cut short by a lost connection. */
+/** QUEUE_OPERATION_RETRY: a few attempts, a growing pause apart, for operations cut short by a lost connection. */
 async function retryOnConnectionLoss<T>(operation: () => Promise<T>): Promise<T> {
+  const { attempts, pauseStep } = QUEUE_OPERATION_RETRY;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
     } catch (err) {
-      if (attempt >= 3 || !isConnectionGone(err)) throw err;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
+      if (attempt >= attempts || !isConnectionGone(err)) throw err;
+      await new Promise((r) => setTimeout(r, pauseStep * attempt));
     }
   }
 }

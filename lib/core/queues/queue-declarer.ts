@@ -1,7 +1,7 @@
-import type { Channel, ChannelModel } from 'amqplib';
 import type { ConnectionHolder } from '../connection/connection-holder.js';
+import type { QueueChannel } from '../connection/queue-channel.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
-import { canonicalQueueName } from '../naming.js';
+import { canonicalQueueName } from '../topology/naming.js';
 import { isInequivalentArgError } from '../topology/errors.js';
 import { matchingOptionHint } from '../topology/existing-layout.js';
 import type { Topology } from '../topology/topology.js';
@@ -56,15 +56,14 @@ export class QueueDeclarer {
   }
 
   private async declare(q: string): Promise<void> {
-    const lease = await this.holder.acquire('producer');
-    let channel: Channel | undefined;
+    const lease = await this.holder.acquireForQueues();
+    let channel: QueueChannel | undefined;
     try {
       for (const declaration of this.topology.declarationsFor(q)) {
-        channel ??= await this.openChannel(lease.connection.rawConnection);
+        if (!channel?.isOpen) channel = await lease.openQueueChannel();
         try {
           await channel.assertQueue(declaration.name, declaration.options);
         } catch (err) {
-          channel = undefined; // the server closed it
           if (!isInequivalentArgError(err)) throw err;
           const serverMessage = (err as Error).message;
           const hint = matchingOptionHint(serverMessage);
@@ -77,15 +76,7 @@ export class QueueDeclarer {
       }
     } finally {
       lease.release();
-      await channel?.close().catch(() => undefined);
+      await channel?.close();
     }
-  }
-
-  private async openChannel(connection: ChannelModel | undefined): Promise<Channel> {
-    if (!connection) throw new Error('The connection was lost while declaring queues.');
-    const channel = await connection.createChannel();
-    // A server-side channel close is also emitted as 'error'; unhandled, it would crash the process.
-    channel.on('error', () => undefined);
-    return channel;
   }
 }

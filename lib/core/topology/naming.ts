@@ -4,7 +4,7 @@
  */
 
 /** Dramatiq's own rule for actor and queue names (anchored: the whole name must match). */
-import { BrokerError } from './errors/broker-error.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 export const NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9._-]*$/;
 

@@ -1,0 +1,120 @@
+import type { ConfirmChannel, Message } from 'amqplib';
+import { ManagedChannel } from './managed-channel.js';
+
+/** How one publish ended, as far as the channel can tell. */
+export type PublishOutcome =
+  /** RabbitMQ confirmed it (stored in every queue it was routed to). */
+  | 'confirmed'
+  /** Mandatory and unroutable: no queue took it (the queue was deleted, say). RabbitMQ confirms it anyway. */
+  | 'returned'
+  /** RabbitMQ refused it (basic.nack: a queue limit with reject-publish, say). */
+  | 'nacked'
+  /** The server closed the channel over it (403 access refused, say): the error is its reason. */
+  | 'refused'
+  /** The channel or connection went away before the confirm: the message may or may not be stored. */
+  | 'interrupted';
+
+export type PublishListener = (outcome: PublishOutcome, error: Error | undefined) => void;
+
+/** The AMQP properties of a publish: exactly these go on the wire (as Dramatiq / pika write them). */
+export interface PublishProperties {
+  readonly persistent: boolean;
+  readonly priority?: number;
+  readonly expiration?: string;
+}
+
+/** amqplib's lower-level channel methods that its own publish() ends in (amqplib 2.x). */
+interface FrameWriter {
+  sendMessage(fields: object, properties: object, content: Buffer): boolean;
+  pushConfirmCallback(callback: ((err: Error | null) => void) | false): void;
+}
+
+/**
+ * Fields and properties of basic.publish in one object, as amqplib's own publish builds them,
+ * but without the `headers` table amqplib always adds (empty when none is given): Dramatiq
+ * writes only delivery_mode and, when set, priority (and our delay queue's expiration).
+ */
+function newFrame() {
+  return {
+    exchange: '',
+    routingKey: '',
+    mandatory: true,
+    immediate: false,
+    ticket: undefined,
+    contentType: undefined,
+    contentEncoding: undefined,
+    headers: undefined,
+    deliveryMode: 2 as number | undefined,
+    priority: undefined as number | undefined,
+    correlationId: undefined,
+    replyTo: undefined,
+    expiration: undefined as string | undefined,
+    messageId: undefined,
+    timestamp: undefined,
+    type: undefined,
+    userId: undefined,
+    appId: undefined,
+    clusterId: undefined,
+  };
+}
+
+/**
+ * A channel that publishes: it owns the write to the amqplib channel (exact properties, always
+ * mandatory), the wait for the confirm, the mandatory returns and the server's close reasons,
+ * and reports each publish's outcome once. It never retries or waits: that is the publisher's
+ * decision.
+ */
+export class ProducerChannel extends ManagedChannel {
+  /** Bodies RabbitMQ returned whose confirm has not arrived yet (RabbitMQ sends the return first). */
+  private returned: Buffer[] = [];
+  /** Encoded synchronously by amqplib at each write, so one object per channel serves every publish. */
+  private readonly frame = newFrame();
+
+  /**
+   * Writes the message and reports its outcome to `listener`, exactly once. Returns false,
+   * without writing or calling the listener, when the channel is not open (see whenOpen).
+   */
+  publish(routingKey: string, body: Buffer, properties: PublishProperties, listener: PublishListener): boolean {
+    const raw = this.raw as (ConfirmChannel & FrameWriter) | undefined;
+    if (raw === undefined || !this.host.isConnected) return false;
+    const frame = this.frame;
+    frame.routingKey = routingKey;
+    frame.deliveryMode = properties.persistent ? 2 : 1;
+    frame.priority = properties.priority;
+    frame.expiration = properties.expiration;
+    try {
+      // A false return only means amqplib's buffer is past its mark: the publisher bounds what is in flight.
+      raw.sendMessage(frame, frame, body);
+    } catch {
+      return false; // the channel closed between the check and the write (amqplib then refuses writes)
+    }
+    // The same order as amqplib's ConfirmChannel.publish: write, then queue the confirm callback.
+    raw.pushConfirmCallback((err) => this.settle(body, err, listener));
+    return true;
+  }
+
+  protected override attach(raw: ConfirmChannel): void {
+    super.attach(raw);
+    this.returned = [];
+    raw.on('return', (msg: Message) => this.returned.push(msg.content));
+  }
+
+  private settle(body: Buffer, err: Error | null, listener: PublishListener): void {
+    if (err == null) {
+      listener(this.returned.length !== 0 && this.takeReturned(body) ? 'returned' : 'confirmed', undefined);
+    } else if (err.message === 'message nacked') {
+      listener('nacked', err);
+    } else {
+      const reason = this.serverCloseReason;
+      listener(reason ? 'refused' : 'interrupted', reason ?? err);
+    }
+  }
+
+  /** A return carries the body back, not a delivery tag: the confirm that follows it is the one whose body it is. */
+  private takeReturned(body: Buffer): boolean {
+    const at = this.returned.findIndex((r) => r.length === body.length && r.equals(body));
+    if (at < 0) return false;
+    this.returned.splice(at, 1);
+    return true;
+  }
+}

@@ -1,0 +1,43 @@
+import type { ProducerLease } from '../connection/connection-holder.js';
+import type { PublishListener, PublishProperties } from '../connection/producer-channel.js';
+
+export interface OutgoingMessage {
+  readonly queueName: string;
+  /** Canonical queue (without .DQ), whose declaration covers `queueName`. */
+  readonly canonicalQueue: string;
+  /** For errors and logs only: the wire never needs it parsed back out of the body. */
+  readonly messageId: string;
+  readonly body: Buffer;
+  readonly properties: PublishProperties;
+}
+
+/**
+ * One send on its way, from send() to its outcome: the message, its attempts so far, what it
+ * holds (a publish slot, a channel lease, the deadline timer) and how to settle it. One object
+ * per send; the publisher's loop moves it from attempt to outcome to decision.
+ */
+export class Send {
+  /** Attempts written (or tried) so far. */
+  attempt = 0;
+  /** The queue was declared again after a return: a second return is final. */
+  redeclared = false;
+  settled = false;
+  holdsSlot = false;
+  lease: ProducerLease | undefined = undefined;
+  deadline: NodeJS.Timeout | undefined = undefined;
+  /** Passed to the channel with each write: reports that write's outcome. */
+  readonly listener: PublishListener;
+
+  constructor(
+    readonly message: OutgoingMessage,
+    /** What the send's promise resolves with (the message as sent). */
+    readonly result: unknown,
+    readonly resolve: (result: unknown) => void,
+    readonly reject: (error: Error) => void,
+    /** The publisher's generation when the send began: close() starts a new one. */
+    readonly generation: number,
+    onOutcome: (send: Send, ...outcome: Parameters<PublishListener>) => void,
+  ) {
+    this.listener = (outcome, error) => onOutcome(this, outcome, error);
+  }
+}
