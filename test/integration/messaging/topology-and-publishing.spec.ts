@@ -7,7 +7,7 @@ import { DelayTooLongError } from '../../../lib/core/topology/errors.js';
 import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
 import { ctl } from '../../support/rabbitmqctl.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { waitFor } from '../../support/wait.js';
+import { sleep, waitFor } from '../../support/wait.js';
 import { readFixture } from '../../support/fixtures.js';
 
 const golden = readFixture<{
@@ -147,6 +147,48 @@ describe('publishing under trouble', () => {
     expect(Date.now() - started).toBeLessThan(800 + 700);
     proxy.blackhole(false);
     proxy.cut();
+  });
+
+  it('on a black-holed connection every send settles within confirmTimeout: written before the heartbeat declared it dead, or waiting for the reconnect after', async () => {
+    // The measurement: heartbeat 1 s, confirmTimeout 2 s, a stall longer than both.
+    // Before the fix, sends written before the heartbeat noticed waited for the reconnect and
+    // resolved only once the path healed (up to the whole stall).
+    const CONFIRM_TIMEOUT = 2_000;
+    const proxy = await TcpProxy.start(5672);
+    cleanups.push(() => proxy.close());
+    const { broker, logger } = makeBroker({
+      url: proxy.amqpUrl(),
+      heartbeat: 1,
+      confirmTimeout: CONFIRM_TIMEOUT,
+      retry: { maxRetries: 100, intervalStart: 200, intervalStep: 0, intervalMax: 200 },
+    });
+    const queue = uniqueName('bound');
+    await broker.send('x', { queueName: queue });
+    const timed = (p: Promise<unknown>) => {
+      const t0 = Date.now();
+      return p.then(
+        () => ({ ok: true, ms: Date.now() - t0, error: undefined as unknown }),
+        (error: unknown) => ({ ok: false, ms: Date.now() - t0, error }),
+      );
+    };
+    proxy.blackhole(true);
+    // Written at once, and at intervals until well after the heartbeat gave up (2-3 s).
+    const sends: Array<ReturnType<typeof timed>> = [];
+    for (let i = 0; i < 10; i++) {
+      sends.push(...Array.from({ length: 5 }, () => timed(broker.send('x', { queueName: queue }))));
+      await sleep(400);
+    }
+    const results = await Promise.all(sends);
+    const slowest = Math.max(...results.map((r) => r.ms));
+    expect(slowest).toBeLessThan(CONFIRM_TIMEOUT + 300);
+    for (const r of results) if (!r.ok) expect(r.error).toBeInstanceOf(PublishConfirmTimeoutError);
+    expect(results.filter((r) => !r.ok).length).toBeGreaterThan(0);
+    // The heartbeat loss is logged under the error's name, as the docs quote it.
+    expect(logger.text()).toMatch(/HeartbeatTimeoutError: The connection to .* missed its heartbeats \(interval 1 s\)/);
+    proxy.blackhole(false);
+    proxy.cut(); // the held sockets are dead; the broker reconnects through the proxy
+    await waitFor(() => broker.health().status === 'up', { timeoutMs: 10_000 });
+    await expect(broker.send('x', { queueName: queue })).resolves.toBeDefined();
   });
 
   it('refuses sends beyond maxBufferedMessages at once while RabbitMQ is unreachable', async () => {

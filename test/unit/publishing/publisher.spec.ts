@@ -1,0 +1,291 @@
+/**
+ * The publish state machine against a fake producer channel: every outcome a channel can
+ * report, the retries, the deadline of a send (confirmTimeout from the call, in every path),
+ * the bounded buffer and close(). No RabbitMQ: each test settles the writes itself.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { ConnectionRefusedError } from '../../../lib/core/errors/connection.errors.js';
+import { BrokerClosedError } from '../../../lib/core/errors/connection.errors.js';
+import { resolveMessagingSettings } from '../../../lib/core/options/messaging-settings.js';
+import type { MessagingOptions } from '../../../lib/core/options/messaging-options.js';
+import {
+  PublishBufferFullError,
+  PublishConfirmTimeoutError,
+  PublishFailedError,
+  PublishRejectedError,
+} from '../../../lib/core/publishing/publish.errors.js';
+import { type OutgoingMessage, Publisher } from '../../../lib/core/publishing/publisher.js';
+import type { QueueDeclarer } from '../../../lib/core/queues/queue-declarer.js';
+import { CapturingLogger } from '../../support/broker-fixtures.js';
+import { FakeHolder } from '../../support/fake-channels.js';
+
+/** Declares instantly; counts declarations and forgets. */
+class FakeDeclarer {
+  readonly declared = new Set<string>();
+  ensures = 0;
+  forgets = 0;
+  isDeclared(q: string) {
+    return this.declared.has(q);
+  }
+  async ensure(q: string) {
+    this.ensures += 1;
+    this.declared.add(q);
+  }
+  forget(q: string) {
+    this.forgets += 1;
+    this.declared.delete(q);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets promise jobs and immediate callbacks run (a declaration, a lease). */
+const settleJobs = () => new Promise((r) => setImmediate(r));
+
+let counter = 0;
+function message(): OutgoingMessage {
+  counter += 1;
+  return {
+    queueName: 'q',
+    canonicalQueue: 'q',
+    messageId: `id-${counter}`,
+    body: Buffer.from(`{"n":${counter}}`),
+    properties: { persistent: true },
+  };
+}
+
+function setup(options: MessagingOptions = {}, capacity = 10) {
+  const holder = new FakeHolder();
+  const declarer = new FakeDeclarer();
+  const logger = new CapturingLogger();
+  const settings = resolveMessagingSettings({ confirmTimeout: 300, ...options });
+  const publisher = new Publisher(holder, declarer as unknown as QueueDeclarer, settings, logger, capacity);
+  return { holder, channel: holder.producer, declarer, logger, publisher };
+}
+
+/** Outcome of a promise with the time it took. */
+async function timed<T>(p: Promise<T>): Promise<{ ok: boolean; value?: T; error?: unknown; ms: number }> {
+  const t0 = Date.now();
+  return p.then(
+    (value) => ({ ok: true, value, ms: Date.now() - t0 }),
+    (error: unknown) => ({ ok: false, error, ms: Date.now() - t0 }),
+  );
+}
+
+describe('Publisher', () => {
+  it('resolves with the result once the write is confirmed; slot and lease go back', async () => {
+    const { publisher, channel, holder, declarer } = setup();
+    const sent = publisher.publish(message(), 'result');
+    await settleJobs(); // the first send declares its queue
+    expect(declarer.ensures).toBe(1);
+    expect(channel.writes).toHaveLength(1);
+    expect(channel.writes[0]!.routingKey).toBe('q');
+    expect(publisher.stats().inFlight).toBe(1);
+    channel.settle('confirmed');
+    await expect(sent).resolves.toBe('result');
+    expect(publisher.stats().inFlight).toBe(0);
+    expect(holder.outstanding).toBe(0);
+  });
+
+  it('writes synchronously when the queue is declared and a channel is ready', () => {
+    const { publisher, channel, declarer } = setup();
+    declarer.declared.add('q');
+    void publisher.publish(message(), undefined);
+    expect(channel.writes).toHaveLength(1); // no await between send and write
+    channel.settle('confirmed');
+  });
+
+  it('rejects with PublishRejectedError on a nack, without retrying', async () => {
+    const { publisher, channel, declarer, holder } = setup();
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), undefined);
+    channel.settle('nacked', new Error('message nacked'));
+    await expect(sent).rejects.toBeInstanceOf(PublishRejectedError);
+    await expect(sent).rejects.toThrow(/message nacked/);
+    expect(channel.writes).toHaveLength(1);
+    expect(publisher.stats().inFlight).toBe(0);
+    expect(holder.outstanding).toBe(0);
+  });
+
+  it('rejects with the server reason when the server closed the channel over the publish (refused)', async () => {
+    const { publisher, channel, declarer } = setup();
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), undefined);
+    channel.settle('refused', new Error('403 (ACCESS-REFUSED) with message "write access refused"'));
+    await expect(sent).rejects.toThrow(/RabbitMQ refused message .* 403 \(ACCESS-REFUSED\)/);
+    expect(channel.writes).toHaveLength(1);
+  });
+
+  it('on a return, declares the queue again and publishes once more', async () => {
+    const { publisher, channel, declarer, logger } = setup();
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), 'ok');
+    channel.settle('returned');
+    await settleJobs();
+    expect(declarer.forgets).toBe(1);
+    expect(declarer.ensures).toBe(1); // declared again
+    expect(channel.writes).toHaveLength(2);
+    channel.settle('confirmed');
+    await expect(sent).resolves.toBe('ok');
+    expect(logger.text()).toMatch(/Queue "q" was missing when id-\d+ was published; declaring it again/);
+  });
+
+  it('a second return after re-declaring is final: unroutable', async () => {
+    const { publisher, channel, declarer } = setup();
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), undefined);
+    channel.settle('returned');
+    await settleJobs();
+    channel.settle('returned');
+    await expect(sent).rejects.toThrow(/unroutable even after re-declaring the queue/);
+    expect(channel.writes).toHaveLength(2);
+    expect(publisher.stats().inFlight).toBe(0);
+  });
+
+  it('a channel closed mid-flight is retried on the reopened channel', async () => {
+    const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 2_000 });
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), 'ok');
+    channel.close(); // the write is interrupted; the connection stays up
+    channel.reopen();
+    await sleep(150); // the first retry pauses 100 ms
+    expect(channel.writes).toHaveLength(2);
+    channel.settle('confirmed');
+    await expect(sent).resolves.toBe('ok');
+    expect(holder.outstanding).toBe(0);
+  });
+
+  it('a lost connection is retried after the reconnect', async () => {
+    const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 2_000 });
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), 'ok');
+    holder.disconnect();
+    await sleep(400); // the retry waits for the connection
+    expect(channel.writes).toHaveLength(1);
+    expect(publisher.stats().inFlight).toBe(1); // still holds its slot while it waits
+    holder.reconnect();
+    await settleJobs();
+    expect(channel.writes).toHaveLength(2);
+    channel.settle('confirmed');
+    await expect(sent).resolves.toBe('ok');
+    expect(holder.outstanding).toBe(0);
+  });
+
+  it('gives up with PublishFailedError after maxEnqueueAttempts interruptions', async () => {
+    const { publisher, channel, declarer } = setup({ confirmTimeout: 5_000, maxEnqueueAttempts: 2 });
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), undefined);
+    channel.close();
+    channel.reopen();
+    await sleep(150);
+    channel.close();
+    await expect(sent).rejects.toBeInstanceOf(PublishFailedError);
+    await expect(sent).rejects.toThrow(/after 2 attempt\(s\): channel closed/);
+  });
+
+  it('a connection that gave up rejects with its own typed error', async () => {
+    const { publisher, declarer, holder } = setup();
+    declarer.declared.add('q');
+    holder.connected = false;
+    holder.failure = new ConnectionRefusedError('amqp://127.0.0.1:5672', new Error('ECONNREFUSED'));
+    await expect(publisher.publish(message(), undefined)).rejects.toBeInstanceOf(ConnectionRefusedError);
+    expect(publisher.stats().inFlight).toBe(0);
+  });
+
+  describe('the bound on a send: it settles within confirmTimeout of the call, whatever the path', () => {
+    it('a write never confirmed rejects at confirmTimeout; slot and lease go back; a late confirm is ignored', async () => {
+      const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 200 });
+      declarer.declared.add('q');
+      const result = await timed(publisher.publish(message(), undefined));
+      expect(result.error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(result.ms).toBeGreaterThanOrEqual(195);
+      expect(result.ms).toBeLessThan(400);
+      expect(publisher.stats().inFlight).toBe(0);
+      expect(holder.outstanding).toBe(0);
+      channel.settle('confirmed'); // arrives late: nothing happens
+      expect(publisher.stats().inFlight).toBe(0);
+    });
+
+    it('a send interrupted before the deadline and waiting for a reconnect still rejects at confirmTimeout', async () => {
+      const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 300 });
+      declarer.declared.add('q');
+      const pending = timed(publisher.publish(message(), undefined));
+      await sleep(100);
+      holder.disconnect(); // the heartbeat declares the connection dead: the write is interrupted
+      const result = await pending;
+      expect(result.error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(result.ms).toBeLessThan(500);
+      expect(channel.writes).toHaveLength(1);
+      holder.reconnect(); // the retry it was waiting for must not go out any more
+      await sleep(150);
+      expect(channel.writes).toHaveLength(1);
+      expect(holder.outstanding).toBe(0);
+      expect(publisher.stats().inFlight).toBe(0);
+    });
+
+    it('a send made while the connection is down rejects at confirmTimeout', async () => {
+      const { publisher, declarer, holder } = setup({ confirmTimeout: 200 });
+      declarer.declared.add('q');
+      holder.connected = false;
+      const result = await timed(publisher.publish(message(), undefined));
+      expect(result.error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(result.ms).toBeLessThan(400);
+    });
+
+    it('the wait for a slot counts: a send queued behind stalled ones rejects at its own deadline', async () => {
+      const { publisher, channel, declarer } = setup({ confirmTimeout: 300 }, 1);
+      declarer.declared.add('q');
+      const first = timed(publisher.publish(message(), undefined));
+      await sleep(100);
+      const second = timed(publisher.publish(message(), undefined));
+      expect(publisher.stats().waiting).toBe(1);
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(b.error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(b.ms).toBeLessThan(450);
+      expect(channel.writes.length).toBeLessThanOrEqual(2);
+      expect(publisher.stats()).toMatchObject({ inFlight: 0, waiting: 0 });
+    });
+  });
+
+  it('refuses a send at once when maxBufferedMessages sends already wait for a slot', async () => {
+    const { publisher, channel, declarer } = setup({ maxBufferedMessages: 1 }, 1);
+    declarer.declared.add('q');
+    const first = publisher.publish(message(), 1);
+    const second = publisher.publish(message(), 2); // waits for the slot
+    await expect(publisher.publish(message(), 3)).rejects.toBeInstanceOf(PublishBufferFullError);
+    channel.settle('confirmed');
+    await expect(first).resolves.toBe(1);
+    await settleJobs();
+    channel.settle('confirmed');
+    await expect(second).resolves.toBe(2);
+  });
+
+  it('close() while publishing: confirmed sends resolve, interrupted ones reject with BrokerClosedError', async () => {
+    const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 2_000 });
+    declarer.declared.add('q');
+    const confirmed = publisher.publish(message(), 'a');
+    const interrupted = publisher.publish(message(), 'b');
+    channel.settle('confirmed', undefined, channel.writes[0]);
+    publisher.close();
+    holder.disconnect(); // the broker closes its connections
+    holder.reconnect(); // a later use would open new ones: the old send must not go out on them
+    await expect(confirmed).resolves.toBe('a');
+    await expect(interrupted).rejects.toBeInstanceOf(BrokerClosedError);
+    expect(channel.writes).toHaveLength(2);
+    expect(publisher.stats().inFlight).toBe(0);
+    // The publisher still works for sends made after close().
+    const later = publisher.publish(message(), 'c');
+    channel.settle('confirmed');
+    await expect(later).resolves.toBe('c');
+  });
+
+  it('without confirms, resolves at the write and only logs a later failure', async () => {
+    const { publisher, channel, declarer, logger, holder } = setup({ confirmDelivery: false });
+    declarer.declared.add('q');
+    await expect(publisher.publish(message(), 'x')).resolves.toBe('x');
+    expect(publisher.stats().inFlight).toBe(0);
+    channel.settle('nacked', new Error('message nacked'));
+    expect(logger.text()).toMatch(/Unconfirmed publish of id-\d+ failed: message nacked/);
+    expect(holder.outstanding).toBe(0);
+  });
+});
