@@ -28,7 +28,10 @@ const run = promisify(execFile);
 // vanishing). RabbitMQ 3.10 pays for that flag on every message; these rows show how much, so ours
 // can also be compared at equal broker work.
 const MANDATORY_BASELINE = 'raw@mandatory=true';
-const MANDATORY_DIAGNOSTICS = [MANDATORY_BASELINE, 'golevelup@mandatory=true'];
+// Raw amqplib doing all of ours' broker work: Dramatiq's envelope with a fresh uuid, persistent,
+// confirms, mandatory. Ours' publish CPU and rate are also reported against this row.
+const EQUAL_WORK_BASELINE = 'raw@dramatiq=true';
+const MANDATORY_DIAGNOSTICS = [MANDATORY_BASELINE, 'golevelup@mandatory=true', EQUAL_WORK_BASELINE];
 const ALL_SYSTEMS = ['raw', 'shared', 'pooled', 'nest-shared', 'golevelup', 'microservices', 'bullmq'];
 const PRESETS = {
   smoke: {
@@ -424,6 +427,20 @@ function report(results) {
     if (atEqualWork.length) {
       parts.push(
         `publish at equal broker work (rate / ${MANDATORY_BASELINE}'s, all publishing mandatory): ${atEqualWork.map(([s, mine, base]) => `${s} ${fmt(mine / base, 2)}`).join(', ')}`,
+      );
+    }
+    // Against raw doing the same broker work (envelope + uuid + mandatory): rate and CPU per message.
+    const sameWork = ['shared', 'pooled']
+      .map((s) => [s, summary.publish?.[s]?.ratioToRaw, summary.publish?.[EQUAL_WORK_BASELINE]?.ratioToRaw])
+      .filter(([, mine, base]) => mine?.rate?.median !== undefined && base?.rate?.median !== undefined);
+    if (sameWork.length) {
+      parts.push(
+        `publish against ${EQUAL_WORK_BASELINE} (raw with ours' broker work), rate / CPU per message: ${sameWork
+          .map(
+            ([s, mine, base]) =>
+              `${s} ${fmt(mine.rate.median / base.rate.median, 2)} / ${fmt(mine.cpuUsPerMsg.median / base.cpuUsPerMsg.median, 2)}x`,
+          )
+          .join(', ')}`,
       );
     }
     parts.push('');

@@ -1,5 +1,6 @@
 // Raw amqplib: the practical limit. One connection, a ConfirmChannel for publishing and a
 // plain channel for consuming (prefetch as ours), ack per message, JSON decode.
+import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { AMQP_URL, makePayload } from '../common.mjs';
 
@@ -10,7 +11,10 @@ export function info({ variantOptions = {} }) {
       (variantOptions.mode === 'window'
         ? 'ConfirmChannel, per-message confirm callbacks, sliding window'
         : 'ConfirmChannel, waitForConfirms every 1000') +
-      (variantOptions.mandatory ? '; mandatory flag on every publish (as ours)' : ''),
+      (variantOptions.mandatory ? '; mandatory flag on every publish (as ours)' : '') +
+      (variantOptions.dramatiq
+        ? "; ours' broker work: Dramatiq envelope with a fresh uuid, persistent, mandatory, only delivery_mode set"
+        : ''),
   };
 }
 
@@ -29,21 +33,39 @@ export async function create({ queue, prefetch, consume, onMessage, variantOptio
       queue,
       (msg) => {
         if (!msg) return;
-        onMessage(JSON.parse(msg.content.toString()));
+        onMessage(decode(JSON.parse(msg.content.toString())));
         sub.ack(msg);
       },
       { noAck: false },
     );
   }
   // Diagnostic variant raw@mandatory=true: what the mandatory flag alone costs the broker.
-  const props = {
-    persistent: true,
-    contentType: 'application/json',
-    ...(variantOptions.mandatory ? { mandatory: true } : {}),
-  };
+  // raw@dramatiq=true: the same broker work as ours (envelope, fresh uuid, persistent, mandatory).
+  const props = variantOptions.dramatiq
+    ? { persistent: true, mandatory: true }
+    : {
+        persistent: true,
+        contentType: 'application/json',
+        ...(variantOptions.mandatory ? { mandatory: true } : {}),
+      };
+  const encode = variantOptions.dramatiq
+    ? (payload) =>
+        Buffer.from(
+          JSON.stringify({
+            queue_name: queue,
+            actor_name: 'bench_noop',
+            args: [payload],
+            kwargs: {},
+            options: {},
+            message_id: randomUUID(),
+            message_timestamp: Date.now(),
+          }),
+        )
+    : (payload) => Buffer.from(JSON.stringify(payload));
+  const decode = variantOptions.dramatiq ? (m) => m.args[0] : (m) => m;
   // Returns a promise only when the socket buffer is full (back-pressure).
   const write = (payload, cb) =>
-    pub.publish('', queue, Buffer.from(JSON.stringify(payload)), props, cb)
+    pub.publish('', queue, encode(payload), props, cb)
       ? undefined
       : new Promise((resolve) => pub.once('drain', resolve));
 
