@@ -46,7 +46,7 @@ export class FakeProducerChannel {
   settle(outcome: PublishOutcome, error?: Error, write = this.pending[0]): void {
     if (!write) throw new Error('no pending write');
     write.settled = true;
-    write.listener(outcome, error);
+    write.listener.published(outcome, error);
   }
 
   /** The channel closes under its writes (a cut, or a connection declared dead): each is interrupted. */

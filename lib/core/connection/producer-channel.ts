@@ -14,7 +14,10 @@ export type PublishOutcome =
   /** The channel or connection went away before the confirm: the message may or may not be stored. */
   | 'interrupted';
 
-export type PublishListener = (outcome: PublishOutcome, error: Error | undefined) => void;
+/** Told the outcome of a publish, once (an object with a method: no closure per publish). */
+export interface PublishListener {
+  published(outcome: PublishOutcome, error: Error | undefined): void;
+}
 
 /** The AMQP properties of a publish: exactly these go on the wire (as Dramatiq / pika write them). */
 export interface PublishProperties {
@@ -101,12 +104,12 @@ export class ProducerChannel extends ManagedChannel {
 
   private settle(body: Buffer, err: Error | null, listener: PublishListener): void {
     if (err == null) {
-      listener(this.returned.length !== 0 && this.takeReturned(body) ? 'returned' : 'confirmed', undefined);
+      listener.published(this.returned.length !== 0 && this.takeReturned(body) ? 'returned' : 'confirmed', undefined);
     } else if (err.message === 'message nacked') {
-      listener('nacked', err);
+      listener.published('nacked', err);
     } else {
       const reason = this.serverCloseReason;
-      listener(reason ? 'refused' : 'interrupted', reason ?? err);
+      listener.published(reason ? 'refused' : 'interrupted', reason ?? err);
     }
   }
 

@@ -6,6 +6,7 @@ import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { MessagingSettings } from '../options/messaging-settings.js';
 import { PUBLISH_RETRY } from '../policies/retry-policies.js';
 import type { QueueDeclarer } from '../queues/queue-declarer.js';
+import { DeadlineQueue } from '../util/deadline-queue.js';
 import { Semaphore } from '../util/semaphore.js';
 import {
   PublishBufferFullError,
@@ -43,6 +44,8 @@ type AttemptOutcome = PublishOutcome | 'failed';
  */
 export class Publisher {
   private readonly slots: Semaphore;
+  /** Each send's deadline (confirmTimeout from the call): one timer for all of them. */
+  private readonly deadlines: DeadlineQueue<Send>;
   /** Bumped by close(): sends begun before it are not retried on the connections opened after. */
   private generation = 0;
   private readonly onOutcome = (send: Send, outcome: AttemptOutcome, error: unknown) =>
@@ -57,6 +60,7 @@ export class Publisher {
   ) {
     // Never ask the channel pool for more than it has: sends beyond that wait here, bounded.
     this.slots = new Semaphore(channelCapacity, settings.maxBufferedMessages);
+    this.deadlines = new DeadlineQueue<Send>(settings.confirmTimeout, (send) => send.settled, this.expire);
   }
 
   /**
@@ -85,7 +89,7 @@ export class Publisher {
         reject(new PublishBufferFullError(this.settings.maxBufferedMessages));
         return;
       }
-      send.deadline = setTimeout(this.expire, this.settings.confirmTimeout, send);
+      this.deadlines.add(send);
       if (slot) this.granted(send);
     });
   }
@@ -133,7 +137,7 @@ export class Publisher {
       return;
     }
     const { message } = send;
-    if (lease.producer.publish(message.queueName, message.body, message.properties, send.listener)) {
+    if (lease.producer.publish(message.queueName, message.body, message.properties, send)) {
       if (!this.settings.confirmDelivery) this.finish(send, undefined); // its outcome is only logged
       return;
     }
@@ -215,7 +219,6 @@ export class Publisher {
 
   private readonly expire = (send: Send) => {
     const { message } = send;
-    send.deadline = undefined;
     this.finish(
       send,
       new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout),
@@ -226,7 +229,7 @@ export class Publisher {
   private finish(send: Send, error: Error | undefined): void {
     if (send.settled) return;
     send.settled = true;
-    if (send.deadline !== undefined) clearTimeout(send.deadline);
+    this.deadlines.settled();
     this.returnSlot(send);
     // A write still in flight keeps no share of its channel: its late outcome is ignored.
     this.returnLease(send);

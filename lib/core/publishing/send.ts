@@ -1,5 +1,5 @@
 import type { ProducerLease } from '../connection/connection-holder.js';
-import type { PublishListener, PublishProperties } from '../connection/producer-channel.js';
+import type { PublishOutcome, PublishProperties } from '../connection/producer-channel.js';
 
 export interface OutgoingMessage {
   readonly queueName: string;
@@ -24,9 +24,8 @@ export class Send {
   settled = false;
   holdsSlot = false;
   lease: ProducerLease | undefined = undefined;
-  deadline: NodeJS.Timeout | undefined = undefined;
-  /** Passed to the channel with each write: reports that write's outcome. */
-  readonly listener: PublishListener;
+  /** When the send rejects with PublishConfirmTimeoutError unless settled before (set by the publisher's DeadlineQueue). */
+  expiresAt = 0;
 
   constructor(
     readonly message: OutgoingMessage,
@@ -36,8 +35,11 @@ export class Send {
     readonly reject: (error: Error) => void,
     /** The publisher's generation when the send began: close() starts a new one. */
     readonly generation: number,
-    onOutcome: (send: Send, ...outcome: Parameters<PublishListener>) => void,
-  ) {
-    this.listener = (outcome, error) => onOutcome(this, outcome, error);
+    private readonly onOutcome: (send: Send, outcome: PublishOutcome, error: Error | undefined) => void,
+  ) {}
+
+  /** Passed to the channel with each write (a method, not a closure per send): reports that write's outcome. */
+  published(outcome: PublishOutcome, error: Error | undefined): void {
+    this.onOutcome(this, outcome, error);
   }
 }

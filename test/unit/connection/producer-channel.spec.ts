@@ -54,9 +54,10 @@ function setup() {
   };
   const outcomes: Array<[string, PublishOutcome, string | undefined]> = [];
   const publish = (body: string, properties: { persistent: boolean; priority?: number; expiration?: string }) =>
-    channel.publish('q', Buffer.from(body), properties, (outcome, error) =>
-      outcomes.push([body, outcome, error?.message]),
-    );
+    channel.publish('q', Buffer.from(body), properties, {
+      published: (outcome: PublishOutcome, error: Error | undefined) =>
+        void outcomes.push([body, outcome, error?.message]),
+    });
   return { channel, host, open, outcomes, publish };
 }
 
