@@ -178,7 +178,8 @@ export class Publisher {
       case 'failed':
         // Declaring the queue or leasing a channel failed. A connection whose retries are spent
         // reports its own typed error; a connection lost meanwhile is worth another attempt.
-        if (error instanceof BrokerConnectionError) return this.finish(send, error);
+        if (error instanceof BrokerConnectionError || error instanceof BrokerClosedError)
+          return this.finish(send, error);
         if (isConnectionGone(error)) return this.retryAfterInterruption(send, error);
         return this.finish(send, failed(send, error));
     }

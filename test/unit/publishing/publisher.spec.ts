@@ -191,6 +191,14 @@ describe('Publisher', () => {
     expect(publisher.stats().inFlight).toBe(0);
   });
 
+  it('a send waiting for a connection when the broker closes rejects with BrokerClosedError', async () => {
+    const { publisher, declarer, holder } = setup();
+    declarer.declared.add('q');
+    holder.connected = false;
+    holder.failure = new BrokerClosedError('a producer connection request');
+    await expect(publisher.publish(message(), undefined)).rejects.toBeInstanceOf(BrokerClosedError);
+  });
+
   describe('the bound on a send: it settles within confirmTimeout of the call, whatever the path', () => {
     it('a write never confirmed rejects at confirmTimeout; slot and lease go back; a late confirm is ignored', async () => {
       const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 200 });
