@@ -104,6 +104,8 @@ export class Publisher {
   /** One attempt: the common case (queue declared, a connected channel with room) writes synchronously. */
   private attempt(send: Send): void {
     if (send.settled) return;
+    // Begun before close(): not attempted on the connections a later use would open.
+    if (send.generation !== this.generation) return this.finish(send, new BrokerClosedError('a send'));
     send.attempt += 1;
     const { canonicalQueue } = send.message;
     if (!this.declarer.isDeclared(canonicalQueue)) {
@@ -204,7 +206,6 @@ export class Publisher {
   }
 
   private retryAfterInterruption(send: Send, error: unknown): void {
-    if (send.generation !== this.generation) return this.finish(send, new BrokerClosedError('a send'));
     const { maxEnqueueAttempts } = this.settings;
     if (send.attempt >= maxEnqueueAttempts) return this.finish(send, failed(send, error));
     this.logger.debug?.(

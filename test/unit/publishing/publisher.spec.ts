@@ -287,6 +287,18 @@ describe('Publisher', () => {
     await expect(later).resolves.toBe('c');
   });
 
+  it('close() during a retry pause: the send is not attempted again (no connection reopened for it)', async () => {
+    const { publisher, channel, declarer, holder } = setup({ confirmTimeout: 2_000 });
+    declarer.declared.add('q');
+    const sent = publisher.publish(message(), undefined);
+    channel.close(); // interrupted: the retry waits 100 ms
+    channel.reopen();
+    publisher.close();
+    await expect(sent).rejects.toBeInstanceOf(BrokerClosedError);
+    expect(channel.writes).toHaveLength(1);
+    expect(holder.outstanding).toBe(0);
+  });
+
   it('without confirms, resolves at the write and only logs a later failure', async () => {
     const { publisher, channel, declarer, logger, holder } = setup({ confirmDelivery: false });
     declarer.declared.add('q');
