@@ -84,20 +84,22 @@ export class Publisher {
   publish<T>(message: OutgoingMessage, result: T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const send = new Send(message, result, resolve as (r: unknown) => void, reject, this.generation, this.onOutcome);
-      const slot = this.slots.acquireOrWait(() => this.granted(send));
+      const slot = this.slots.tryAcquire();
       if (slot === false) {
         reject(new PublishBufferFullError(this.settings.maxBufferedMessages));
         return;
       }
       this.deadlines.add(send);
-      if (slot) this.granted(send);
+      // A promise (and a closure) only for a send that has to wait for its slot.
+      if (slot === true) this.granted(send);
+      else void slot.then(() => this.granted(send));
     });
   }
 
   private granted(send: Send): void {
     send.holdsSlot = true;
-    if (send.settled)
-      this.returnSlot(send); // its deadline passed while it waited
+    // Its deadline passed while it waited for the slot: nothing to do but give it back.
+    if (send.settled) this.returnSlot(send);
     else this.attempt(send);
   }
 

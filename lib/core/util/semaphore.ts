@@ -53,20 +53,6 @@ export class Semaphore {
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  /**
-   * As tryAcquire, with a callback instead of a promise: true when a permit is held now,
-   * false when the wait queue is full, undefined when `granted` will be called once it is held.
-   */
-  acquireOrWait(granted: () => void): boolean | undefined {
-    if (this.available > 0) {
-      this.available -= 1;
-      return true;
-    }
-    if (this.waiting.length >= this.maxWaiting) return false;
-    this.waiting.push(granted);
-    return undefined;
-  }
-
   release(): void {
     // More held than permitted (the permits were lowered): this one is not passed on.
     if (this.available < 0) {
