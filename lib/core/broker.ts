@@ -6,6 +6,7 @@ import { ActorRegistry } from './actor/actor-registry.js';
 import type { ChannelLease, ChannelRole, ConnectionHolder } from './connection/connection-holder.js';
 import type { ConnectionInfo } from './connection/connection-info.js';
 import { createConnectionHolder } from './connection/create-connection-holder.js';
+import { DeadLetters } from './dead-letters/dead-letters.js';
 import { assessHealth, type BrokerHealth } from './health/broker-health.js';
 import type { BrokerLogger } from './logging/broker-logger.js';
 import { createMessage, type DramatiqMessage, type MessageOptions } from './message/message.js';
@@ -19,7 +20,7 @@ import { type MessagingSettings, resolveMessagingSettings } from './options/mess
 import { Enqueuer, type EnqueueOptions } from './publishing/enqueuer.js';
 import { type PublishStats, Publisher } from './publishing/publisher.js';
 import { QueueDeclarer } from './publishing/queue-declarer.js';
-import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queue-admin.js';
+import { QueueAdmin, type QueueMessageCounts, type JoinOptions, type QueueStats } from './queue-admin.js';
 import type { Topology } from './topology/topology.js';
 import { MessageProcessor } from './worker/message-processor.js';
 import type { WorkerHost } from './worker/worker-host.js';
@@ -76,6 +77,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private readonly admin: QueueAdmin;
   /** Where results are stored and read; undefined when the `results` option is not set. */
   readonly resultBackend: ResultBackend | undefined;
+  /** The dead letters (q.XQ) of any queue: list, get, requeue, purge, export. */
+  readonly deadLetters: DeadLetters;
 
   constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
     this.settings = resolveBrokerSettings(options, [...MESSAGING_OPTION_KEYS, 'results', ...extraOptionKeys]);
@@ -103,6 +106,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware, this.events);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
+    this.deadLetters = new DeadLetters(this);
   }
 
   get strategy() {
@@ -260,6 +264,16 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   getQueueMessageCounts(queueName: string): Promise<QueueMessageCounts> {
     return this.admin.getQueueMessageCounts(queueName);
+  }
+
+  /** Counts of q, q.DQ and q.XQ plus the consumers of q and q.DQ. */
+  getQueueStats(queueName: string): Promise<QueueStats> {
+    return this.admin.getQueueStats(queueName);
+  }
+
+  /** Queues this broker knows: its actors' and the ones it declared, sorted. */
+  queueNames(): string[] {
+    return this.knownQueues().sort();
   }
 
   join(queueName: string, options?: JoinOptions): Promise<void> {

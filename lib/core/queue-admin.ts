@@ -15,6 +15,12 @@ export interface QueueMessageCounts {
   dead: number;
 }
 
+/** Counts plus the consumers of q and of q.DQ (a running worker consumes both). */
+export interface QueueStats extends QueueMessageCounts {
+  consumers: number;
+  delayConsumers: number;
+}
+
 export interface JoinOptions {
   /** Give up after this many ms with QueueJoinTimeoutError. Default: wait forever. */
   timeout?: number;
@@ -62,6 +68,22 @@ export class QueueAdmin {
       await this.prepare(q);
       return count();
     }
+  }
+
+  async getQueueStats(queueName: string): Promise<QueueStats> {
+    const q = await this.prepare(queueName);
+    return this.withChannel(async (ch) => {
+      const [main, delayed, dead] = await Promise.all(
+        [q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)),
+      );
+      return {
+        ready: main.messageCount,
+        delayed: delayed.messageCount,
+        dead: dead.messageCount,
+        consumers: main.consumerCount,
+        delayConsumers: delayed.consumerCount,
+      };
+    });
   }
 
   /** Waits until q and q.DQ have been empty for `minSuccesses` checks in a row. */
