@@ -62,7 +62,7 @@ export class DeadLetters {
   constructor(private readonly host: DeadLetterHost) {}
 
   /** A page of dead letters, from `offset` (default 0), at most `limit` (default 50, max 500). */
-  list(queueName: string, page: { offset?: number; limit?: number } = {}): Promise<DeadLetterPage> {
+  async list(queueName: string, page: { offset?: number; limit?: number } = {}): Promise<DeadLetterPage> {
     const offset = page.offset ?? 0;
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
     if (!Number.isSafeInteger(offset) || offset < 0)
@@ -116,7 +116,7 @@ export class DeadLetters {
    * from q.XQ; every copy of a selected id is requeued. Undecodable ones stay (they would only
    * fail again). The others keep their order.
    */
-  requeue(queueName: string, selection: RequeueSelection, options: RequeueOptions = {}): Promise<RequeueResult> {
+  async requeue(queueName: string, selection: RequeueSelection, options: RequeueOptions = {}): Promise<RequeueResult> {
     const all = 'all' in selection && selection.all === true;
     const ids = new Set('messageIds' in selection ? selection.messageIds : []);
     if (!all && ids.size === 0) throw new InvalidDeadLetterRequestError('nothing selected: give message ids, or all');
