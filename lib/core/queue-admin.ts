@@ -1,6 +1,7 @@
 import type { Channel } from 'amqplib';
 import type { ConnectionHolder } from './connection/connection-holder.js';
 import { BrokerError } from './errors/broker-error.js';
+import { notFoundAs } from './errors/queue.errors.js';
 import { isConnectionGone } from './connection/connection-gone.js';
 import { canonicalQueueName, deadLetterQueueName, delayQueueName } from './naming.js';
 import type { QueueDeclarer } from './publishing/queue-declarer.js';
@@ -70,12 +71,16 @@ export class QueueAdmin {
     }
   }
 
+  /** Never declares: an operator's typo must not create queues. QueueNotFoundError when one is missing. */
   async getQueueStats(queueName: string): Promise<QueueStats> {
-    const q = await this.prepare(queueName);
+    const q = canonicalQueueName(queueName);
+    this.topology.declarationsFor(q); // validates the name
     return this.withChannel(async (ch) => {
-      const [main, delayed, dead] = await Promise.all(
-        [q, delayQueueName(q), deadLetterQueueName(q)].map((name) => ch.checkQueue(name)),
-      );
+      const check = (name: string) => ch.checkQueue(name).catch(notFoundAs(name));
+      // One after the other: a 404 closes the channel, and the next check would fail obscurely.
+      const main = await check(q);
+      const delayed = await check(delayQueueName(q));
+      const dead = await check(deadLetterQueueName(q));
       return {
         ready: main.messageCount,
         delayed: delayed.messageCount,

@@ -1,4 +1,5 @@
 import type { ConfirmChannel, GetMessage } from 'amqplib';
+import { notFoundAs } from '../errors/queue.errors.js';
 
 /**
  * Walks q.XQ from its head with basic.get, without acking: each message stays on the server,
@@ -14,7 +15,7 @@ export async function scanQueue(
   queue: string,
   visit: (message: GetMessage, position: number) => boolean | Promise<boolean>,
 ): Promise<{ snapshot: number; visited: number }> {
-  const { messageCount: snapshot } = await channel.checkQueue(queue);
+  const { messageCount: snapshot } = await channel.checkQueue(queue).catch(notFoundAs(queue));
   let position = 0;
   while (position < snapshot) {
     const message = await channel.get(queue, { noAck: false });

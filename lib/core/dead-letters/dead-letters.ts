@@ -1,6 +1,7 @@
 import type { GetMessage } from 'amqplib';
 import { encodeMessage, messageProperties } from '../message/message-codec.js';
 import { canonicalQueueName, deadLetterQueueName } from '../naming.js';
+import { notFoundAs } from '../errors/queue.errors.js';
 import { requeuedMessage } from './dead-letter-copy.js';
 import { type DeadLetter, toDeadLetter } from './dead-letter-entry.js';
 import { InvalidDeadLetterRequestError } from './dead-letter.errors.js';
@@ -45,15 +46,14 @@ export interface RequeueResult {
 /** What the dead-letter API needs of the broker. */
 export interface DeadLetterHost extends ChannelSource {
   readonly maxMessageBytes: number;
-  /** Declares q, q.DQ and q.XQ (cached). */
-  declareQueue(queueName: string): Promise<void>;
 }
 
 /**
  * The dead letters of a queue (q.XQ): list, fetch, requeue, purge, export. Reads never take a
  * message away (see scanQueue); a requeue publishes the message to q, waits for RabbitMQ's
  * confirm and only then acks its dead letter: at least once, never lost (a process that dies
- * between the two leaves it in both queues). Operations on one queue run one at a time in this
+ * between the two leaves it in both queues). Queues are never declared here (a typo must not
+ * create one): a missing one rejects with QueueNotFoundError. Operations on one queue run one at a time in this
  * process; a reader in another process hides the messages it holds until it is done.
  */
 export class DeadLetters {
@@ -122,6 +122,7 @@ export class DeadLetters {
     if (!all && ids.size === 0) throw new InvalidDeadLetterRequestError('nothing selected: give message ids, or all');
     return this.exclusive(queueName, async (q, xq) => {
       const result: RequeueResult = { requeued: 0, notFound: [], undecodable: 0, failed: 0 };
+      await withConfirmChannel(this.host, (channel) => channel.checkQueue(q).catch(notFoundAs(q)));
       const seen = new Set<string>();
       await withConfirmChannel(this.host, async (channel) => {
         let batch: { delivery: GetMessage; published: Promise<void> }[] = [];
@@ -187,10 +188,8 @@ export class DeadLetters {
     const previous = this.running.get(q) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(async () => {
-        await this.host.declareQueue(q);
-        return work(q, deadLetterQueueName(q));
-      });
+      // Nothing is declared: a missing q.XQ is QueueNotFoundError, not a new empty queue.
+      .then(() => work(q, deadLetterQueueName(q)));
     const tail = next.catch(() => undefined);
     this.running.set(q, tail);
     void tail.then(() => {
