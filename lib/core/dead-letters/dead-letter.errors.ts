@@ -5,6 +5,8 @@ export class DeadLetterPublishError extends BrokerError {
   constructor(
     readonly queueName: string,
     detail: string,
+    /** RabbitMQ returned it: no queue of that name. */
+    readonly unroutable = false,
   ) {
     super('DEAD_LETTER_PUBLISH_FAILED', `Could not publish to "${queueName}": ${detail}.`);
   }

@@ -59,7 +59,7 @@ export function publishConfirmed(
       clearTimeout(timer);
       channel.off('return', onReturn);
       if (err) reject(new DeadLetterPublishError(queue, err instanceof Error ? err.message : String(err)));
-      else if (returned) reject(new DeadLetterPublishError(queue, 'no queue of that name (returned unroutable)'));
+      else if (returned) reject(new DeadLetterPublishError(queue, 'no queue of that name (returned unroutable)', true));
       else resolve();
     };
     channel.on('return', onReturn);

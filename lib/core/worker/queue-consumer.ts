@@ -4,6 +4,7 @@ import type { ChannelLease } from '../connection/connection-holder.js';
 import { deadLetterCopy } from '../dead-letters/dead-letter-copy.js';
 import { buildRecord } from '../dead-letters/dead-letter-reason.js';
 import { DeadLetterWriter } from '../dead-letters/dead-letter-writer.js';
+import { DeadLetterPublishError } from '../dead-letters/dead-letter.errors.js';
 import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
 import { type DramatiqMessage, toDue } from '../message/message.js';
 import { canonicalQueueName, isDelayQueue } from '../naming.js';
@@ -313,8 +314,15 @@ export class QueueConsumer {
       worker: this.lease?.connection.info().name ?? 'unknown',
       queue: this.queueName,
     });
+    const copy = deadLetterCopy(delivery, message, record);
     try {
-      await this.deadLetters.write(this.canonical, deadLetterCopy(delivery, message, record));
+      await this.deadLetters.write(this.canonical, copy).catch(async (err: unknown) => {
+        // q.XQ deleted under the worker: declare the queues again and try once more.
+        if (!(err instanceof DeadLetterPublishError && err.unroutable)) throw err;
+        this.host.forgetQueue(this.canonical);
+        await this.host.declareQueue(this.canonical);
+        await this.deadLetters.write(this.canonical, copy);
+      });
     } catch (err) {
       this.host.logger.warn(
         `Could not put the dead-letter reason on ${message?.message_id ?? 'a message'} from "${this.queueName}" ` +

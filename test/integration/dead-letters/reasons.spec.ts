@@ -130,4 +130,42 @@ describe('the reason on the dead letter', () => {
     expect(seen.sort()).toEqual(['always_fails', 'guarded', 'only_in_python', 'raw', 'too_old', 'too_slow']);
     expect((await broker.getQueueMessageCounts(queue)).dead).toBe(6);
   });
+
+  it('declares q.XQ again when it was deleted under a running worker, and the record is still written', async () => {
+    const broker = new DramatiqBroker({ strategy: 'shared', logger: new CapturingLogger() });
+    cleanups.push(async () => {
+      await broker.deleteAll().catch(() => undefined);
+      await broker.close();
+    });
+    const queue = uniqueName('xq-gone');
+    broker.registerActor(
+      'fails',
+      () => {
+        throw new Error('nope');
+      },
+      { queueName: queue, maxRetries: 0 },
+    );
+    const worker = broker.createWorker({ concurrency: 1, shutdownTimeout: 2_000 });
+    await worker.start();
+    cleanups.push(() => worker.stop());
+    const raw = await amqplib.connect('amqp://guest:guest@127.0.0.1:5672');
+    cleanups.push(() => raw.close());
+    await (await raw.createChannel()).deleteQueue(`${queue}.XQ`);
+    const sent = await broker.send('fails');
+    // Checked without declaring anything (a count through the broker would declare q.XQ itself).
+    const deadCount = async () => {
+      const channel = await raw.createChannel();
+      channel.on('error', () => undefined);
+      const { messageCount } = await channel.checkQueue(`${queue}.XQ`);
+      await channel.close();
+      return messageCount;
+    };
+    await waitFor(async () => (await deadCount()) === 1, {
+      timeoutMs: 15_000,
+      message: 'the dead letter in the re-declared q.XQ',
+    });
+    expect((await broker.deadLetters.get(queue, sent.message_id))?.reason).toMatchObject({
+      reason: 'retries_exceeded',
+    });
+  });
 });
