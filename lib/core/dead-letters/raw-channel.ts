@@ -25,6 +25,8 @@ export async function withConfirmChannel<T>(
     if (!connection) throw lease.connection.lastError ?? new Error('Not connected to RabbitMQ.');
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined);
+    // A requeue has up to a batch of publishes in flight, each with its 'return' listener.
+    channel.setMaxListeners(0);
     try {
       return await work(channel);
     } finally {

@@ -150,6 +150,7 @@ export class QueueConsumer {
     // unacked delivery back to RabbitMQ.
     if (this.currentChannel) this.batchers.get(this.currentChannel)?.flush();
     if (lease) await lease.discard();
+    await this.deadLetters.close();
   }
 
   private scheduleRestart(old: ChannelLease, reason: string, delay: number): void {

@@ -10,7 +10,7 @@ import { DEAD_LETTER_HEADER, type DeadLetter } from '../../../lib/core/dead-lett
 import { decodeMessage } from '../../../lib/core/message/message-codec.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import type { Middleware } from '../../../lib/core/middleware/middleware.js';
-import { CapturingLogger, uniqueName } from '../../support/broker-fixtures.js';
+import { CapturingLogger, closeServerConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
 import { waitFor } from '../../support/wait.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -167,5 +167,39 @@ describe('the reason on the dead letter', () => {
     expect((await broker.deadLetters.get(queue, sent.message_id))?.reason).toMatchObject({
       reason: 'retries_exceeded',
     });
+  });
+
+  it('keeps writing the record after its connection was cut (the writer opens a new channel)', async () => {
+    const connectionName = uniqueName('dl-cut');
+    const logger = new CapturingLogger();
+    const broker = new DramatiqBroker({ strategy: 'shared', connectionName, logger });
+    cleanups.push(async () => {
+      await broker.deleteAll().catch(() => undefined);
+      await broker.close();
+    });
+    const queue = uniqueName('dl-cut');
+    broker.registerActor(
+      'fails',
+      () => {
+        throw new Error('nope');
+      },
+      { queueName: queue, maxRetries: 0 },
+    );
+    const worker = broker.createWorker({ concurrency: 2, shutdownTimeout: 2_000 });
+    await worker.start();
+    cleanups.push(() => worker.stop());
+    const dead = async () => (await broker.getQueueMessageCounts(queue)).dead;
+    const first = await broker.send('fails');
+    await waitFor(async () => (await dead()) === 1, { timeoutMs: 10_000, message: 'first dead letter' });
+    expect(await closeServerConnectionsNamed(connectionName, 'test cut')).toBeGreaterThan(0);
+    await waitFor(() => broker.health().status === 'up' && logger.text().includes('Connected'), { timeoutMs: 15_000 });
+    const second = await broker.send('fails');
+    await waitFor(async () => (await dead()) === 2, { timeoutMs: 20_000, message: 'second dead letter' });
+    for (const sent of [first, second]) {
+      expect((await broker.deadLetters.get(queue, sent.message_id))?.reason).toMatchObject({
+        reason: 'retries_exceeded',
+      });
+    }
+    expect(logger.text()).not.toContain('Could not put the dead-letter reason');
   });
 });
