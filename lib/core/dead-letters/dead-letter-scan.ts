@@ -4,7 +4,8 @@ import { notFoundAs } from '../errors/queue.errors.js';
 /**
  * Walks q.XQ from its head with basic.get, without acking: each message stays on the server,
  * unacked, until the channel closes and RabbitMQ puts every one of them back in its place
- * (classic queues keep the original order). Nothing is consumed, lost or reordered, and only
+ * (classic queues keep the original order; quorum queues
+ * keep every message but, on RabbitMQ 3.10, not the order). Nothing is consumed, lost or reordered, and only
  * the message being visited is held here, so memory stays bounded whatever the queue's size.
  *
  * At most `snapshot` messages are visited: the queue's count when the walk began. Dead letters
