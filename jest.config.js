@@ -5,7 +5,7 @@ export default {
   moduleNameMapper: {
     // The sample app imports the package by name, as users do; in tests that is the source.
     '^nestjs-dramatiq-broker$': '<rootDir>/lib/index.ts',
-    '^nestjs-dramatiq-broker/(core|health|testing)$': '<rootDir>/lib/$1/index.ts',
+    '^nestjs-dramatiq-broker/(core|health|testing|dashboard)$': '<rootDir>/lib/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

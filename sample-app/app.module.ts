@@ -9,6 +9,7 @@ import {
   MessageLogging,
   RedisResultBackend,
 } from 'nestjs-dramatiq-broker';
+import { DramatiqDashboardModule } from 'nestjs-dramatiq-broker/dashboard';
 import { BrokerHealthModule } from 'nestjs-dramatiq-broker/health';
 import { BrokerErrorFilter } from './broker-error.filter.js';
 import { HealthController } from './health/health.controller.js';
@@ -53,6 +54,9 @@ export function brokerOptions(config: ConfigType<typeof sampleConfig>): BrokerMo
     BrokerModule.forRootAsync({ inject: [sampleConfig.KEY], useFactory: brokerOptions }),
     // BrokerHealthIndicator + Terminus' HealthCheckService for GET /health.
     BrokerHealthModule,
+    // The dashboard at /dramatiq, in development only: without a guard it is open to anyone who
+    // reaches the app. A deployed application passes `guard` (its own authentication) instead.
+    ...(process.env.NODE_ENV === 'production' ? [] : [DramatiqDashboardModule.forRoot({ localDevelopment: true })]),
   ],
   controllers: [TasksController, QueuesController, HealthController],
   providers: [

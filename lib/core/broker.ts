@@ -3,9 +3,16 @@ import { ActorDefinition } from './actor/actor-definition.js';
 import type { ActorOptions } from './actor/actor-options.js';
 import { queueForActor, resolveQueueName } from './actor/actor-queue.js';
 import { ActorRegistry } from './actor/actor-registry.js';
-import type { ChannelLease, ChannelRole, ConnectionHolder, ConsumerLease } from './connection/connection-holder.js';
+import type {
+  ChannelLease,
+  ChannelRole,
+  ConnectionHolder,
+  ConsumerLease,
+  QueueLease,
+} from './connection/connection-holder.js';
 import type { ConnectionInfo } from './connection/connection-info.js';
 import { createConnectionHolder } from './connection/create-connection-holder.js';
+import { DeadLetters } from './dead-letters/dead-letters.js';
 import { assessHealth, type BrokerHealth } from './health/broker-health.js';
 import type { BrokerLogger } from './logging/broker-logger.js';
 import { createMessage, type DramatiqMessage, type MessageOptions } from './message/message.js';
@@ -19,7 +26,7 @@ import { type MessagingSettings, resolveMessagingSettings } from './options/mess
 import { Enqueuer, type EnqueueOptions } from './publishing/enqueuer.js';
 import { type PublishStats, Publisher } from './publishing/publisher.js';
 import { QueueDeclarer } from './queues/queue-declarer.js';
-import { QueueAdmin, type QueueMessageCounts, type JoinOptions } from './queues/queue-admin.js';
+import { QueueAdmin, type QueueMessageCounts, type JoinOptions, type QueueStats } from './queues/queue-admin.js';
 import { CONSUMER_RESTART } from './policies/retry-policies.js';
 import type { Topology } from './topology/topology.js';
 import { MessageProcessor } from './worker/message-processor.js';
@@ -90,6 +97,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private readonly admin: QueueAdmin;
   /** Where results are stored and read; undefined when the `results` option is not set. */
   readonly resultBackend: ResultBackend | undefined;
+  /** The dead letters (q.XQ) of any queue: list, get, requeue, purge, export. */
+  readonly deadLetters: DeadLetters;
 
   constructor(options: DramatiqBrokerOptions, extraOptionKeys: readonly string[] = []) {
     this.settings = resolveBrokerSettings(options, [
@@ -126,6 +135,7 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
     this.enqueuer = new Enqueuer(this.publisher, this.messaging.topology, () => this.middleware, this.events);
     this.processor = new MessageProcessor(() => this.middleware, this);
     this.admin = new QueueAdmin(this.holder, this.declarer, this.messaging.topology);
+    this.deadLetters = new DeadLetters(this);
   }
 
   get strategy() {
@@ -168,6 +178,11 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   /** A consumer channel for a worker's queue consumer. @internal */
   acquireConsumer(): Promise<ConsumerLease> {
     return this.holder.acquireConsumer();
+  }
+
+  /** @internal WorkerHost / dead letters: a connection for queue and operator channels. */
+  acquireForQueues(): Promise<QueueLease> {
+    return this.holder.acquireForQueues();
   }
 
   /** Opens a connection now rather than at first use. */
@@ -310,6 +325,16 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
 
   getQueueMessageCounts(queueName: string): Promise<QueueMessageCounts> {
     return this.admin.getQueueMessageCounts(queueName);
+  }
+
+  /** Counts of q, q.DQ and q.XQ plus the consumers of q and q.DQ. */
+  getQueueStats(queueName: string): Promise<QueueStats> {
+    return this.admin.getQueueStats(queueName);
+  }
+
+  /** Queues this broker knows: its actors' and the ones it declared, sorted. */
+  queueNames(): string[] {
+    return this.knownQueues().sort();
   }
 
   join(queueName: string, options?: JoinOptions): Promise<void> {

@@ -35,7 +35,13 @@ export {
 export * from './publishing/publish.errors.js';
 export type { EnqueueOptions } from './publishing/enqueuer.js';
 export type { PublishStats } from './publishing/publisher.js';
-export { QueueJoinTimeoutError, type JoinOptions, type QueueMessageCounts } from './queues/queue-admin.js';
+export {
+  QueueJoinTimeoutError,
+  type JoinOptions,
+  type QueueMessageCounts,
+  type QueueStats,
+} from './queues/queue-admin.js';
+export * from './dead-letters/index.js';
 export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';
 export type { Outcome } from './worker/message-processor.js';

@@ -226,6 +226,13 @@ describe.each(['shared', 'pooled'] as const)(
       ).toBeDefined();
       const slowDead = await waitForLog(`Dead-lettered ${slow.messageId} (export_data)`);
       expect(slowDead).toContain('retries exceeded (1) after TimeLimitExceededError');
+      // The sample mounts the dashboard in development: the dead letters say why.
+      const page = await http('GET', `/dramatiq/api/queues/${QUEUE}/dead-letters`);
+      expect(page.status).toBe(200);
+      const reasons = Object.fromEntries(
+        page.body.items.map((d: { actorName: string; reason: { reason: string } }) => [d.actorName, d.reason.reason]),
+      );
+      expect(reasons).toEqual({ charge_card: 'retries_exceeded', export_data: 'time_limit' });
     }, 40_000);
 
     it('exposes Dramatiq-named Prometheus metrics at /metrics', async () => {

@@ -4,6 +4,7 @@
  * package's own name, as a user's app would; the core entry without NestJS.
  */
 import { describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { run } from '../support/exec.js';
 
@@ -86,5 +87,32 @@ describe('dual ESM / CommonJS build', () => {
       { cwd: root, timeoutMs: 30_000 },
     );
     expect(ioredisCjs.stdout.trim()).toBe('false true');
+
+    // The dashboard entry, both ways.
+    for (const [type, load] of [
+      [
+        'module',
+        "import('nestjs-dramatiq-broker/dashboard').then((d) => console.log(typeof d.DramatiqDashboardModule))",
+      ],
+      ['commonjs', "console.log(typeof require('nestjs-dramatiq-broker/dashboard').DramatiqDashboardModule)"],
+    ]) {
+      const dashboard = await run('node', [`--input-type=${type}`, '-e', load], { cwd: root, timeoutMs: 30_000 });
+      expect(dashboard.stdout.trim()).toBe('function');
+    }
+
+    // The command line (package.json "bin"): runs from dist, usage errors exit with 2.
+    const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as { bin: Record<string, string> };
+    const bin = `${root}${pkg.bin['nestjs-dramatiq-broker']}`;
+    const help = await run('node', [bin, '--help'], { cwd: root, timeoutMs: 30_000 });
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: nestjs-dramatiq-broker');
+    const usage = await run('node', [bin, 'dead-letters', 'list', '--queue', 'q'], {
+      cwd: root,
+      env: { ...process.env, AMQP_URL: '' },
+      timeoutMs: 30_000,
+    });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('no broker address');
+    expect((await readFile(bin, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
   }, 240_000);
 });

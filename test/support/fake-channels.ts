@@ -98,7 +98,11 @@ export class FakeHolder implements ConnectionHolder {
 
   acquireForQueues(): Promise<QueueLease> {
     const lease = this.lease();
-    return Promise.resolve({ ...lease, openQueueChannel: () => this.queueChannel() });
+    return Promise.resolve({
+      ...lease,
+      openQueueChannel: () => this.queueChannel(),
+      openOperatorChannel: () => Promise.reject(new Error('no operator channel in this fake')),
+    });
   }
 
   /** The connection drops: its channel closes under the writes in flight. */
@@ -172,6 +176,7 @@ export class FakeConsumerChannel {
 export function consumerLease(channel: FakeConsumerChannel): ConsumerLease & { released: number; discarded: number } {
   const lease = {
     consumer: channel as unknown as ConsumerLease['consumer'],
+    connection: { info: () => ({ name: 'fake-consumer' }) } as unknown as ConsumerLease['connection'],
     released: 0,
     discarded: 0,
     release: () => void (lease.released += 1),

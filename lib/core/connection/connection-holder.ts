@@ -4,6 +4,7 @@ import type { BrokerConnectionError } from '../errors/connection.errors.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
 import type { ConsumerChannel } from './consumer-channel.js';
 import type { ProducerChannel } from './producer-channel.js';
+import type { OperatorChannel } from './operator-channel.js';
 import type { QueueChannel } from './queue-channel.js';
 
 export type ChannelRole = 'producer' | 'consumer';
@@ -44,12 +45,16 @@ export interface ProducerLease extends Lease {
 /** A consumer channel lent out for as long as one queue is consumed. */
 export interface ConsumerLease extends Lease {
   readonly consumer: ConsumerChannel;
+  /** The connection it consumes on (its name goes on the dead letters it writes). */
+  readonly connection: ConnectionStatus;
 }
 
 /** A connection lent out for queue declaration and administration on short-lived channels. */
 export interface QueueLease extends Lease {
   /** A new channel of its own on the lease's connection; rejects when the connection is gone. */
   openQueueChannel(): Promise<QueueChannel>;
+  /** A new confirm channel of its own for reading, acking and re-publishing queue messages (dead letters). */
+  openOperatorChannel(): Promise<OperatorChannel>;
 }
 
 /**

@@ -5,6 +5,8 @@ import { ManagedChannel } from './managed-channel.js';
 export interface Delivery {
   readonly content: Buffer;
   readonly fields: { readonly deliveryTag: number };
+  /** Its AMQP properties (headers, priority, ...), as amqplib decoded them: plain data. */
+  readonly properties?: Partial<ConsumeMessage['properties']>;
 }
 
 /**

@@ -17,6 +17,7 @@ import { ConsumerChannel } from './consumer-channel.js';
 import type { ChannelHost, ManagedChannel } from './managed-channel.js';
 import type { LeasedConnection } from './pool-lease.js';
 import { ProducerChannel } from './producer-channel.js';
+import { OperatorChannel } from './operator-channel.js';
 import { QueueChannel } from './queue-channel.js';
 
 /** How long a clean close may take before the socket is dropped. */
@@ -120,6 +121,13 @@ export class ManagedConnection extends EventEmitter implements ChannelHost, Leas
     // Worded so that isConnectionGone() sees it: callers retry once the connection is back.
     if (!connection) return Promise.reject(new Error('The connection was lost before a queue channel could open.'));
     return QueueChannel.open(connection);
+  }
+
+  openOperatorChannel(): Promise<OperatorChannel> {
+    const connection = this.rawConnection;
+    // Worded so that isConnectionGone() sees it: callers retry once the connection is back.
+    if (!connection) return Promise.reject(new Error('The connection was lost before an operator channel could open.'));
+    return OperatorChannel.open(connection);
   }
 
   /** ChannelHost: a channel died while this connection stayed up. */

@@ -3,6 +3,7 @@ import type { ChannelLease, ConnectionStatus, ConsumerLease, ProducerLease, Queu
 import type { ConsumerChannel } from './consumer-channel.js';
 import type { ManagedChannel } from './managed-channel.js';
 import type { ProducerChannel } from './producer-channel.js';
+import type { OperatorChannel } from './operator-channel.js';
 import type { QueueChannel } from './queue-channel.js';
 
 /** What a pool does when one of its leases ends. */
@@ -16,6 +17,7 @@ export interface LeaseOwner<R> {
 /** The connection under a lease, as the lease uses it. */
 export interface LeasedConnection extends ConnectionStatus {
   openQueueChannel(): Promise<QueueChannel>;
+  openOperatorChannel(): Promise<OperatorChannel>;
 }
 
 /**
@@ -48,6 +50,10 @@ export class PoolLease<R> implements ChannelLease, ProducerLease, ConsumerLease,
 
   openQueueChannel(): Promise<QueueChannel> {
     return this.connection.openQueueChannel();
+  }
+
+  openOperatorChannel(): Promise<OperatorChannel> {
+    return this.connection.openOperatorChannel();
   }
 
   release(): void {

@@ -32,6 +32,12 @@ export class QueueChannel {
     return (await this.raw.checkQueue(name)).messageCount;
   }
 
+  /** Ready messages and consumers (a passive declare: never creates); a 404 error when it does not exist. */
+  async check(name: string): Promise<{ messageCount: number; consumerCount: number }> {
+    const { messageCount, consumerCount } = await this.raw.checkQueue(name);
+    return { messageCount, consumerCount };
+  }
+
   async purgeQueue(name: string): Promise<void> {
     await this.raw.purgeQueue(name);
   }

@@ -9,7 +9,7 @@ export class AgeLimit implements Middleware {
     if (maxAge === undefined) return;
     const age = Date.now() - ctx.message.message_timestamp;
     if (age > maxAge) {
-      ctx.fail(`message is ${age} ms old, older than its max age of ${maxAge} ms`);
+      ctx.fail(`message is ${age} ms old, older than its max age of ${maxAge} ms`, 'age_limit');
       ctx.skip('age limit exceeded');
     }
   }

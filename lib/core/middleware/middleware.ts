@@ -1,5 +1,6 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
+import type { DeadLetterReason } from '../dead-letters/dead-letter-reason.js';
 import type { DramatiqMessage } from '../message/message.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
 
@@ -22,6 +23,8 @@ export class MessageContext {
   error: unknown;
   /** Set when the message must be dead-lettered (nack without requeue). */
   failure?: string;
+  /** Which kind of failure `failure` is, written on the dead-lettered copy. */
+  failureReason?: DeadLetterReason;
   /** Set when a middleware re-enqueued the message (a retry): the original is then acked. */
   retried = false;
   /** Set by a before-hook to skip the actor. */
@@ -45,9 +48,14 @@ export class MessageContext {
     (this.abortController ??= new AbortController()).abort(reason);
   }
 
-  /** Marks the message for the dead-letter queue, with the reason that goes to the log. */
-  fail(reason: string): void {
-    this.failure ??= reason;
+  /**
+   * Marks the message for the dead-letter queue, with the sentence that goes to the log and
+   * the kind of failure that goes on the dead-lettered copy (default 'failed').
+   */
+  fail(reason: string, kind: DeadLetterReason = 'failed'): void {
+    if (this.failure !== undefined) return;
+    this.failure = reason;
+    this.failureReason = kind;
   }
 
   /** Skips the actor (from a before-hook); `fail` as well to dead-letter instead of ack. */

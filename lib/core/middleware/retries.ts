@@ -54,7 +54,7 @@ export class Retries implements Middleware {
     const describe = errorSummary(error);
 
     if (actorOptions.throws?.some((cls) => error instanceof cls)) {
-      ctx.fail(`${describe} is in the actor's "throws" list: not retried`);
+      ctx.fail(`${describe} is in the actor's "throws" list: not retried`, 'not_retried');
       return;
     }
     const retryWhen = actorOptions.retryWhen ?? this.defaults.retryWhen;
@@ -64,6 +64,7 @@ export class Retries implements Middleware {
         retryWhen
           ? `retryWhen declined retry ${retries} after ${describe}`
           : `retries exceeded (${maxRetries}) after ${describe}`,
+        retryWhen ? 'not_retried' : 'retries_exceeded',
       );
       await this.notifyExhausted(ctx);
       return;

@@ -1,6 +1,7 @@
 import type { ConnectionHolder } from '../connection/connection-holder.js';
 import type { QueueChannel } from '../connection/queue-channel.js';
 import { BrokerError } from '../errors/broker-error.js';
+import { notFoundAs } from '../errors/queue.errors.js';
 import { isConnectionGone } from '../connection/connection-gone.js';
 import { canonicalQueueName, deadLetterQueueName, delayQueueName } from '../topology/naming.js';
 import type { QueueDeclarer } from './queue-declarer.js';
@@ -14,6 +15,12 @@ export interface QueueMessageCounts {
   delayed: number;
   /** Messages in q.XQ. */
   dead: number;
+}
+
+/** Counts plus the consumers of q and of q.DQ (a running worker consumes both). */
+export interface QueueStats extends QueueMessageCounts {
+  consumers: number;
+  delayConsumers: number;
 }
 
 export interface JoinOptions {
@@ -63,6 +70,26 @@ export class QueueAdmin {
       await this.prepare(q);
       return count();
     }
+  }
+
+  /** Never declares: an operator's typo must not create queues. QueueNotFoundError when one is missing. */
+  async getQueueStats(queueName: string): Promise<QueueStats> {
+    const q = canonicalQueueName(queueName);
+    this.topology.declarationsFor(q); // validates the name
+    return this.withChannel(async (ch) => {
+      const check = (name: string) => ch.check(name).catch(notFoundAs(name));
+      // One after the other: a 404 closes the channel, and the next check would fail obscurely.
+      const main = await check(q);
+      const delayed = await check(delayQueueName(q));
+      const dead = await check(deadLetterQueueName(q));
+      return {
+        ready: main.messageCount,
+        delayed: delayed.messageCount,
+        dead: dead.messageCount,
+        consumers: main.consumerCount,
+        delayConsumers: delayed.consumerCount,
+      };
+    });
   }
 
   /** Waits until q and q.DQ have been empty for `minSuccesses` checks in a row. */

@@ -1,5 +1,6 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
 import { ActorArgumentsError } from '../actor/bind-arguments.js';
+import type { DeadLetterCause } from '../dead-letters/dead-letter-reason.js';
 import type { DramatiqMessage } from '../message/message.js';
 import { MessageContext, type Middleware, type MiddlewareHost } from '../middleware/middleware.js';
 import { errorSummary } from '../middleware/retries.js';
@@ -12,12 +13,15 @@ export interface HookFailure {
   readonly hook: 'beforeProcess' | 'afterProcess' | 'afterSkip';
   /** The error, as "Name: message". */
   readonly error: string;
+  /** The error itself, for the dead-lettered copy. */
+  readonly cause?: unknown;
 }
 
 /** What to do with the delivery once the message was handled. */
 export type Outcome =
   | { kind: 'ack' }
-  | { kind: 'dead-letter'; reason: string }
+  /** `cause` is what the dead-lettered copy says; the log line says `reason`. */
+  | { kind: 'dead-letter'; reason: string; cause?: DeadLetterCause }
   /**
    * Something went wrong around the actor (a retry could not be published, say): let RabbitMQ
    * deliver it again. `hookFailure` is set when a middleware hook threw: the worker counts those
@@ -78,7 +82,7 @@ export class MessageProcessor {
             durationMs: Date.now() - ctx.receivedAt,
           });
         }
-        return ctx.failure !== undefined ? { kind: 'dead-letter', reason: ctx.failure } : { kind: 'ack' };
+        return ctx.failure !== undefined ? deadLetter(ctx.failure, ctx.failureReason, ctx.error) : { kind: 'ack' };
       }
 
       // The onion: the first middleware with aroundProcess is the outermost.
@@ -100,7 +104,7 @@ export class MessageProcessor {
         if (signal?.aborted) return { kind: 'requeue', reason: 'abandoned by worker shutdown' };
         ctx.error = error ?? new Error('actor threw a nullish value');
         // Calling with arguments the function cannot take will never work: no retries.
-        if (error instanceof ActorArgumentsError) ctx.fail(error.message);
+        if (error instanceof ActorArgumentsError) ctx.fail(error.message, 'not_retried');
       }
       // Read again: a middleware added while the actor ran takes part from here on.
       hook = 'afterProcess';
@@ -113,9 +117,10 @@ export class MessageProcessor {
 
       const events = this.host.events;
       if (events !== undefined) reportRun(events, ctx);
-      if (ctx.failure !== undefined) return { kind: 'dead-letter', reason: ctx.failure };
+      if (ctx.failure !== undefined) return deadLetter(ctx.failure, ctx.failureReason, ctx.error);
       // An error nobody retried must not vanish with an ack.
-      if (ctx.error !== undefined && !ctx.retried) return { kind: 'dead-letter', reason: errorSummary(ctx.error) };
+      if (ctx.error !== undefined && !ctx.retried)
+        return deadLetter(errorSummary(ctx.error), 'error_not_retried', ctx.error);
       return { kind: 'ack' };
     } catch (hookError) {
       const error = errorSummary(hookError);
@@ -124,7 +129,7 @@ export class MessageProcessor {
       // Thrown while the worker shuts down (a hook waiting on the aborted run, say): not counted
       // against the message, as a run abandoned by shutdown is not.
       if (signal?.aborted) return { kind: 'requeue', reason };
-      return { kind: 'requeue', reason, hookFailure: { middleware, hook, error } };
+      return { kind: 'requeue', reason, hookFailure: { middleware, hook, error, cause: hookError } };
     } finally {
       running?.delete(ctx);
     }
@@ -149,6 +154,10 @@ export class MessageProcessor {
     this.snapshotOf = stack;
     return (this.snapshot = stack.slice());
   }
+}
+
+function deadLetter(reason: string, kind: DeadLetterCause['reason'] | undefined, error: unknown): Outcome {
+  return { kind: 'dead-letter', reason, cause: { reason: kind ?? 'failed', error } };
 }
 
 /** 'succeeded' or 'failed' for a run that reached the end of its after-hooks (when listened to). */

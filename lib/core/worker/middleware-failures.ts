@@ -66,6 +66,7 @@ export class MiddlewareFailures {
       return {
         kind: 'dead-letter',
         reason: `middleware ${middleware}.${hook} failed ${times(count.failures)} (worker.maxMiddlewareFailures): ${error}`,
+        cause: { reason: 'middleware_failure', error: failure.cause ?? error },
       };
     }
     this.counts.set(id, count);

@@ -1,6 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { ConsumerLease } from '../connection/connection-holder.js';
 import type { Delivery, DeliveryChannel } from '../connection/consumer-channel.js';
+import { deadLetterCopy } from '../dead-letters/dead-letter-copy.js';
+import { buildRecord } from '../dead-letters/dead-letter-reason.js';
+import { DeadLetterWriter } from '../dead-letters/dead-letter-writer.js';
+import { DeadLetterPublishError } from '../dead-letters/dead-letter.errors.js';
 import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
 import { type DramatiqMessage, toDue } from '../message/message.js';
 import { canonicalQueueName, isDelayQueue } from '../topology/naming.js';
@@ -46,6 +50,7 @@ export class QueueConsumer {
   /** One per delivering channel: acks go out in batches, on the channel that delivered. */
   private readonly batchers = new WeakMap<DeliveryChannel, AckBatcher>();
   private stopped = false;
+  private readonly deadLetters: DeadLetterWriter;
   private restartTimer?: NodeJS.Timeout;
   private detachLease?: () => void;
 
@@ -58,6 +63,7 @@ export class QueueConsumer {
     this.canonical = canonicalQueueName(queueName);
     this.limiter = new Semaphore(settings.concurrency);
     this.hookFailures = new MiddlewareFailures(settings.maxMiddlewareFailures, host.logger, queueName);
+    this.deadLetters = new DeadLetterWriter(host);
     // Every running message listens on this signal; their number is bounded by the prefetch.
     setMaxListeners(0, this.abort.signal);
   }
@@ -126,6 +132,7 @@ export class QueueConsumer {
     // unacked delivery back to RabbitMQ.
     if (this.currentChannel) this.batchers.get(this.currentChannel)?.flush();
     if (lease) await lease.discard();
+    await this.deadLetters.close();
   }
 
   private scheduleRestart(old: ConsumerLease, reason: string, delay: number): void {
@@ -178,7 +185,11 @@ export class QueueConsumer {
       message = decodeMessage(delivery.content, { maxBytes: this.host.maxMessageBytes });
     } catch (err) {
       const reason = err instanceof MessageDecodeError ? err.message : String(err);
-      this.settle(channel, delivery, { kind: 'dead-letter', reason });
+      await this.deadLetter(channel, delivery, {
+        kind: 'dead-letter',
+        reason,
+        cause: { reason: 'undecodable_body', error: err },
+      });
       return;
     }
     const eta = typeof message.options.eta === 'number' ? message.options.eta : undefined;
@@ -210,10 +221,11 @@ export class QueueConsumer {
     }
     const actor = this.host.getActor(message.actor_name);
     if (!actor) {
-      this.settle(
+      const reason = `no actor named "${message.actor_name}" in this worker`;
+      await this.deadLetter(
         channel,
         delivery,
-        { kind: 'dead-letter', reason: `no actor named "${message.actor_name}" in this worker` },
+        { kind: 'dead-letter', reason, cause: { reason: 'unknown_actor' } },
         message,
       );
       return;
@@ -231,6 +243,10 @@ export class QueueConsumer {
       // An ack costs one comparison here while no message has a hook failure counted.
       if (outcome.kind !== 'ack' || this.hookFailures.size !== 0) outcome = this.hookFailures.decide(message, outcome);
       if (outcome.kind === 'requeue') await pause(REQUEUE_PAUSE_MS);
+      if (outcome.kind === 'dead-letter') {
+        await this.deadLetter(channel, delivery, outcome, message);
+        return;
+      }
       // A counted hook failure was logged once, at the message's first: not at every return.
       this.settle(channel, delivery, outcome, message, outcome.kind === 'requeue' && outcome.hookFailure !== undefined);
     } finally {
@@ -259,6 +275,46 @@ export class QueueConsumer {
     }
   }
 
+  /**
+   * Dead-letters with the reason on the message: a copy carrying the record goes to q.XQ and,
+   * once RabbitMQ confirmed it, the delivery is acked. A process that dies in between leaves the
+   * original unacked, so RabbitMQ delivers it again (a duplicate in q.XQ at worst, never a loss).
+   * When the copy cannot be published the delivery is nacked without requeue instead: RabbitMQ
+   * dead-letters it itself (x-death headers, no record), as before.
+   */
+  private async deadLetter(
+    channel: DeliveryChannel,
+    delivery: Delivery,
+    outcome: Extract<Outcome, { kind: 'dead-letter' }>,
+    message?: DramatiqMessage,
+  ): Promise<void> {
+    const record = buildRecord({
+      cause: outcome.cause ?? { reason: 'failed' },
+      detail: outcome.reason,
+      attempts: message ? Number(message.options.retries ?? 0) + 1 : 1,
+      worker: this.lease?.connection.info().name ?? 'unknown',
+      queue: this.queueName,
+    });
+    const copy = deadLetterCopy(delivery, message, record);
+    try {
+      await this.deadLetters.write(this.canonical, copy).catch(async (err: unknown) => {
+        // q.XQ deleted under the worker: declare the queues again and try once more.
+        if (!(err instanceof DeadLetterPublishError && err.unroutable)) throw err;
+        this.host.forgetQueue(this.canonical);
+        await this.host.declareQueue(this.canonical);
+        await this.deadLetters.write(this.canonical, copy);
+      });
+    } catch (err) {
+      this.host.logger.warn(
+        `Could not put the dead-letter reason on ${message?.message_id ?? 'a message'} from "${this.queueName}" ` +
+          `(${(err as Error).message}); RabbitMQ dead-letters it without it.`,
+      );
+      this.settle(channel, delivery, outcome, message);
+      return;
+    }
+    this.settle(channel, delivery, outcome, message, false, true);
+  }
+
   /** Waits until `eta` or maxHoldTime, whichever first; true when due. False also when stopping. */
   private holdUntil(eta: number): Promise<boolean> {
     const wait = Math.min(eta - Date.now(), this.settings.maxHoldTime);
@@ -280,19 +336,23 @@ export class QueueConsumer {
     outcome: Outcome,
     message?: DramatiqMessage,
     quiet = false,
+    /** A dead letter whose copy is on q.XQ already: the delivery is acked, not nacked. */
+    copied = false,
   ): void {
     try {
       const batcher = this.batchers.get(channel);
-      if (outcome.kind === 'ack') {
+      if (outcome.kind === 'ack' || copied) {
         if (batcher) batcher.ack(delivery.fields.deliveryTag);
         else channel.ack(delivery);
-        this.stats.acked += 1;
-        return;
+        if (outcome.kind === 'ack') {
+          this.stats.acked += 1;
+          return;
+        }
       }
-      batcher?.forget(delivery.fields.deliveryTag);
+      if (!copied) batcher?.forget(delivery.fields.deliveryTag);
       const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
       if (outcome.kind === 'dead-letter') {
-        channel.nack(delivery, false);
+        if (!copied) channel.nack(delivery, false);
         this.stats.deadLettered += 1;
         this.host.logger.error(
           `Dead-lettered ${id} from "${this.queueName}" to "${this.canonical}.XQ": ${outcome.reason}`,

@@ -1,5 +1,5 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
-import type { ConsumerLease } from '../connection/connection-holder.js';
+import type { ConsumerLease, QueueLease } from '../connection/connection-holder.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { DramatiqMessage } from '../message/message.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
@@ -13,6 +13,8 @@ export interface WorkerHost {
   /** Wait before a consumer whose connection gave up is started again. */
   readonly restartDelayMs: number;
   acquireConsumer(): Promise<ConsumerLease>;
+  /** A connection for operator channels (the dead letters a consumer writes). */
+  acquireForQueues(): Promise<QueueLease>;
   declareQueue(queueName: string): Promise<void>;
   /** Drops the cached declaration, so the next declareQueue() declares again. */
   forgetQueue(queueName: string): void;

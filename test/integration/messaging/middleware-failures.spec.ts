@@ -62,12 +62,22 @@ describe('a middleware hook that always throws', () => {
     expect(await broker.getQueueMessageCounts(queue)).toEqual({ ready: 0, delayed: 0, dead: 1 });
     expect(worker.stats()[queue]).toMatchObject({ acked: 1, requeued: 2, deadLettered: 1 });
 
-    // The dead letter is that message, unchanged.
+    // The dead letter is that message, unchanged but for the reason in options.dead_letter.
     const raw = await amqplib.connect('amqp://127.0.0.1');
     cleanups.push(() => raw.close());
     const got = await (await raw.createChannel()).get(`${queue}.XQ`, { noAck: true });
     expect(got).not.toBe(false);
-    if (got) expect(decodeMessage(got.content)).toEqual(failing);
+    if (got) {
+      const { dead_letter: record, ...options } = decodeMessage(got.content).options;
+      expect({ ...decodeMessage(got.content), options }).toEqual(failing);
+      expect(record).toMatchObject({
+        reason: 'middleware_failure',
+        error_type: 'Error',
+        error_message: 'policy service unavailable',
+        attempts: 1,
+        queue,
+      });
+    }
 
     // One warning for the message (its first failure), one error (the dead-letter), no line per loop.
     const about = logger.lines.filter((line) => line.includes(failing.message_id));

@@ -172,7 +172,11 @@ describe('MessageProcessor: hook order', () => {
       actorOf(() => void (ran = true)),
     );
     expect(ran).toBe(false);
-    expect(outcome).toEqual({ kind: 'dead-letter', reason: expect.stringMatching(/older than its max age of 10 ms/) });
+    expect(outcome).toEqual({
+      kind: 'dead-letter',
+      reason: expect.stringMatching(/older than its max age of 10 ms/),
+      cause: { reason: 'age_limit', error: undefined },
+    });
   });
 });
 
@@ -269,7 +273,7 @@ describe('MessageProcessor: sync and async hooks', () => {
     ).toEqual({
       kind: 'requeue',
       reason: `middleware Bad.${hook} failed: Error: boom`,
-      hookFailure: { middleware: 'Bad', hook, error: 'Error: boom' },
+      hookFailure: { middleware: 'Bad', hook, error: 'Error: boom', cause: new Error('boom') },
     });
   });
 
@@ -291,7 +295,7 @@ describe('MessageProcessor: sync and async hooks', () => {
     ).toEqual({
       kind: 'requeue',
       reason: 'middleware Bad.afterSkip failed: Error: boom',
-      hookFailure: { middleware: 'Bad', hook: 'afterSkip', error: 'Error: boom' },
+      hookFailure: { middleware: 'Bad', hook: 'afterSkip', error: 'Error: boom', cause: new Error('boom') },
     });
   });
 
@@ -348,7 +352,11 @@ describe('MessageProcessor: actor errors', () => {
         throw new TypeError('bad input.');
       }),
     );
-    expect(outcome).toEqual({ kind: 'dead-letter', reason: 'TypeError: bad input' });
+    expect(outcome).toEqual({
+      kind: 'dead-letter',
+      reason: 'TypeError: bad input',
+      cause: { reason: 'error_not_retried', error: expect.any(TypeError) },
+    });
   });
 
   it('acks once Retries re-enqueued the failed message', async () => {
@@ -373,6 +381,7 @@ describe('MessageProcessor: actor errors', () => {
     expect(outcome).toEqual({
       kind: 'dead-letter',
       reason: expect.stringContaining("unexpected keyword argument 'nope'"),
+      cause: { reason: 'not_retried', error: expect.anything() },
     });
     expect(sent).toHaveLength(0);
   });
@@ -383,7 +392,11 @@ describe('MessageProcessor: actor errors', () => {
       messageWith(),
       actorOf(() => Promise.reject(undefined)),
     );
-    expect(outcome).toEqual({ kind: 'dead-letter', reason: 'Error: actor threw a nullish value' });
+    expect(outcome).toEqual({
+      kind: 'dead-letter',
+      reason: 'Error: actor threw a nullish value',
+      cause: { reason: 'error_not_retried', error: new Error('actor threw a nullish value') },
+    });
   });
 });
 
@@ -571,6 +584,8 @@ describe('MessageProcessor: TimeLimit', () => {
       reason: expect.stringMatching(
         /^retries exceeded \(0\) after TimeLimitExceededError: Actor "job" ran longer than its time limit of 30 ms/,
       ),
+      // Retries gave up, but the copy says 'time_limit' (refined from the error when the record is built).
+      cause: { reason: 'retries_exceeded', error: expect.any(TimeLimitExceededError) },
     });
     expect(sent).toHaveLength(0);
     expect(timers.pending()).toBe(0);

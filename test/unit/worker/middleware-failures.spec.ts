@@ -87,6 +87,7 @@ describe('MiddlewareFailures: a message whose middleware keeps throwing', () => 
     expect(outcomes[4]).toEqual({
       kind: 'dead-letter',
       reason: 'middleware Audit.afterProcess failed 5 times (worker.maxMiddlewareFailures): Error: audit store down',
+      cause: { reason: 'middleware_failure', error: new Error('audit store down.') },
     });
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toBe(
@@ -122,6 +123,7 @@ describe('MiddlewareFailures: a message whose middleware keeps throwing', () => 
       kind: 'dead-letter',
       reason:
         'middleware Tenant.beforeProcess failed 3 times (worker.maxMiddlewareFailures): TypeError: no tenant header',
+      cause: { reason: 'middleware_failure', error: new TypeError('no tenant header') },
     });
     expect(warnings()).toHaveLength(1);
   });
@@ -174,6 +176,7 @@ describe('MiddlewareFailures: counting', () => {
     expect(failures.decide(messageWith(), hookFailure())).toEqual({
       kind: 'dead-letter',
       reason: 'middleware Bad.beforeProcess failed 1 time (worker.maxMiddlewareFailures): Error: boom',
+      cause: { reason: 'middleware_failure', error: 'Error: boom' },
     });
     expect(lines).toEqual([]);
     expect(failures.size).toBe(0);

@@ -25,6 +25,7 @@ function fakeHost(leases: Array<ReturnType<typeof consumerLease>>) {
       const next = leases.shift();
       return next ? Promise.resolve(next) : Promise.reject(new Error('connection was lost'));
     },
+    acquireForQueues: () => Promise.reject(new Error('no operator channels in this test')),
     declareQueue: async (q) => void declared.push(q),
     forgetQueue: (q) => void forgotten.push(q),
     enqueue: (m) => Promise.resolve(m),
