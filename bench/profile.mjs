@@ -48,7 +48,7 @@ function runChild(system, dir, r = 0) {
   const config = {
     system,
     workload: args.workload,
-    queue: `nbench.profile.${process.pid}.${system}`,
+    queue: `nbench.profile.${process.pid}.${system.replace(/[^a-zA-Z0-9._-]/g, '_')}`,
     window: 1_000,
     prefetch: 100,
     concurrency: 50,

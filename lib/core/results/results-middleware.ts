@@ -66,11 +66,14 @@ export class Results implements Middleware {
   private store(ctx: MessageContext, document: string, what: string): Promise<void> {
     const { backend, storeTimeout } = this.settings;
     const key = backend.keyFor(ctx.message);
-    const describe = `${what} message ${ctx.message.message_id} (${ctx.actor.name})`;
     const stored = withTimeout(
       backend.store(key, document, this.ttl(ctx)),
       storeTimeout,
-      () => new ResultBackendUnavailableError(describe, `no answer within ${storeTimeout} ms (results.storeTimeout)`),
+      () =>
+        new ResultBackendUnavailableError(
+          `${what} message ${ctx.message.message_id} (${ctx.actor.name})`,
+          `no answer within ${storeTimeout} ms (results.storeTimeout)`,
+        ),
     );
     const events = ctx.host.events;
     if (!events?.has('resultStored')) return stored;
