@@ -65,10 +65,17 @@ describe('the reason on the dead letter', () => {
     rawChannel.sendToQueue(queue, Buffer.from('this is not json'), { persistent: true });
     await rawChannel.waitForConfirms();
 
-    await waitFor(async () => (await broker.getQueueMessageCounts(queue)).dead === 6, {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-      message: 'six dead letters',
+    // At least six: dead-lettering is at least once (a copy confirmed but its ack lost to a channel
+    // closing would leave a second one), and every reason is checked one by one below.
+    let counts = { ready: 0, delayed: 0, dead: 0 };
+    await waitFor(
+      async () => {
+        counts = await broker.getQueueMessageCounts(queue);
+        return counts.dead >= 6;
+      },
+      { timeoutMs: 40_000, intervalMs: 200, message: 'six dead letters' },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; counts ${JSON.stringify(counts)}\n${(broker.logger as CapturingLogger).text()}`);
     });
     const page = await broker.deadLetters.list(queue);
     const byActor = new Map<string | null, DeadLetter>(page.items.map((d) => [d.actorName, d]));
