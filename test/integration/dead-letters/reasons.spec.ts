@@ -8,6 +8,7 @@ import amqplib from 'amqplib';
 import { DramatiqBroker } from '../../../lib/core/broker.js';
 import { DEAD_LETTER_HEADER, type DeadLetter } from '../../../lib/core/dead-letters/index.js';
 import { decodeMessage } from '../../../lib/core/message/message-codec.js';
+import { createMessage } from '../../../lib/core/message/message.js';
 import { defaultMiddleware } from '../../../lib/core/middleware/default-middleware.js';
 import type { Middleware } from '../../../lib/core/middleware/middleware.js';
 import { CapturingLogger, closeServerConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
@@ -56,7 +57,9 @@ describe('the reason on the dead letter', () => {
 
     const failing = await broker.send('always_fails', { args: ['<b>x</b>'] });
     await broker.send('too_slow');
-    await broker.send('too_old', { options: { max_age: 1 }, delay: 0 });
+    // A minute old already (a max_age of 1 ms could still be met on a fast machine).
+    const old = createMessage({ queueName: queue, actorName: 'too_old', options: { max_age: 1_000 } });
+    await broker.enqueue({ ...old, message_timestamp: Date.now() - 60_000 });
     await broker.send('guarded');
     await broker.send('only_in_python', { queueName: queue });
     const raw = await amqplib.connect('amqp://guest:guest@127.0.0.1:5672');
