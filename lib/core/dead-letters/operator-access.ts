@@ -1,11 +1,9 @@
-import type { QueueLease } from '../connection/connection-holder.js';
 import type { OperatorChannel, PublishProperties } from '../connection/operator-channel.js';
+import { type QueueLeaseSource, withLeasedChannel } from '../connection/with-leased-channel.js';
 import { DeadLetterPublishError } from './dead-letter.errors.js';
 
 /** Where operator channels come from: the broker, or a worker's host. */
-export interface OperatorChannelSource {
-  acquireForQueues(): Promise<QueueLease>;
-}
+export type OperatorChannelSource = QueueLeaseSource;
 
 /** Longest wait for a confirm; a confirm that never comes must not hang a worker or an operator. */
 export const CONFIRM_TIMEOUT_MS = 30_000;
@@ -14,21 +12,11 @@ export const CONFIRM_TIMEOUT_MS = 30_000;
  * Runs `work` on an operator channel of its own and closes it after. Dead-letter reads rely on
  * that close: every message fetched and not acked goes back to the queue, in its place.
  */
-export async function withOperatorChannel<T>(
+export function withOperatorChannel<T>(
   source: OperatorChannelSource,
   work: (channel: OperatorChannel) => Promise<T>,
 ): Promise<T> {
-  const lease = await source.acquireForQueues();
-  try {
-    const channel = await lease.openOperatorChannel();
-    try {
-      return await work(channel);
-    } finally {
-      await channel.close();
-    }
-  } finally {
-    lease.release();
-  }
+  return withLeasedChannel(source, (lease) => lease.openOperatorChannel(), work);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ConnectionHolder } from '../connection/connection-holder.js';
 import type { QueueChannel } from '../connection/queue-channel.js';
+import { withLeasedChannel } from '../connection/with-leased-channel.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { notFoundAs } from '../errors/queue.errors.js';
 import { isConnectionGone } from '../connection/connection-gone.js';
@@ -140,18 +141,8 @@ export class QueueAdmin {
     return retryOnConnectionLoss(() => this.onChannel(work));
   }
 
-  private async onChannel<T>(work: (channel: QueueChannel) => Promise<T>): Promise<T> {
-    const lease = await this.holder.acquireForQueues();
-    try {
-      const channel = await lease.openQueueChannel();
-      try {
-        return await work(channel);
-      } finally {
-        await channel.close();
-      }
-    } finally {
-      lease.release();
-    }
+  private onChannel<T>(work: (channel: QueueChannel) => Promise<T>): Promise<T> {
+    return withLeasedChannel(this.holder, (lease) => lease.openQueueChannel(), work);
   }
 }
 

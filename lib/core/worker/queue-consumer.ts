@@ -108,7 +108,7 @@ export class QueueConsumer {
     this.lease = undefined;
     this.detachLease?.();
     // Bounded: on a black-holed connection the cancel-ok never comes.
-    if (lease) await withTimeout(lease.consumer.cancel(), CONSUMER_RESTART.cancelTimeout);
+    if (lease) await settledWithin(lease.consumer.cancel(), CONSUMER_RESTART.cancelTimeout);
     for (const hold of this.held) {
       clearTimeout(hold.timer);
       hold.release();
@@ -382,7 +382,7 @@ function pause(ms: number): Promise<void> {
 }
 
 /** Resolves when `work` settles or after `ms`, whichever first; never rejects. */
-function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     work.then(
