@@ -13,6 +13,7 @@ import type {
 import type { ConnectionInfo } from './connection/connection-info.js';
 import { createConnectionHolder } from './connection/create-connection-holder.js';
 import { DeadLetters } from './dead-letters/dead-letters.js';
+import type { ConsumerRoom } from './errors/pool.errors.js';
 import { assessHealth, type BrokerHealth } from './health/broker-health.js';
 import type { BrokerLogger } from './logging/broker-logger.js';
 import { createMessage, type DramatiqMessage, type MessageOptions } from './message/message.js';
@@ -178,6 +179,11 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   /** A consumer channel for a worker's queue consumer. @internal */
   acquireConsumer(): Promise<ConsumerLease> {
     return this.holder.acquireConsumer();
+  }
+
+  /** @internal WorkerHost: room for more consumers, checked before a worker starts. */
+  consumerRoom(): ConsumerRoom {
+    return this.holder.consumerRoom();
   }
 
   /** @internal WorkerHost / dead letters: a connection for queue and operator channels. */

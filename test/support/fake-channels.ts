@@ -91,6 +91,11 @@ export class FakeHolder implements ConnectionHolder {
     return this.connected ? this.lease() : undefined;
   }
 
+  consumerRoom() {
+    const limits = { maxConnections: 1, channelsPerConnection: 100, consumersPerChannel: 50 };
+    return { strategy: 'shared' as const, available: 5_000, limits };
+  }
+
   acquireConsumer(): Promise<ConsumerLease> {
     const next = this.consumerLeases.shift();
     return next ? Promise.resolve(next) : Promise.reject(new Error('connection was lost'));
@@ -147,7 +152,7 @@ export class FakeConsumerChannel {
   queue: string | undefined;
   prefetch: number | undefined;
   cancelled = false;
-  private lost: ((cause: 'connection' | 'channel', reason: string) => void) | undefined;
+  private lost: ((cause: 'connection' | 'channel' | 'cancelled', reason: string) => void) | undefined;
 
   async consume(queue: string, prefetch: number, handlers: ConsumeHandlers): Promise<void> {
     this.queue = queue;
@@ -159,7 +164,7 @@ export class FakeConsumerChannel {
     this.cancelled = true;
   }
 
-  onLost(listener: (cause: 'connection' | 'channel', reason: string) => void): () => void {
+  onLost(listener: (cause: 'connection' | 'channel' | 'cancelled', reason: string) => void): () => void {
     this.lost = listener;
     return () => (this.lost = undefined);
   }

@@ -1,8 +1,9 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConnectionStrategy } from '../options/broker-options.js';
 import type { BrokerConnectionError } from '../errors/connection.errors.js';
+import type { ConsumerRoom } from '../errors/pool.errors.js';
 import type { ConnectionInfo, ConnectionRole, ConnectionState } from './connection-info.js';
-import type { ConsumerChannel } from './consumer-channel.js';
+import type { QueueSubscription } from './consumer-channel.js';
 import type { ProducerChannel } from './producer-channel.js';
 import type { OperatorChannel } from './operator-channel.js';
 import type { QueueChannel } from './queue-channel.js';
@@ -42,9 +43,13 @@ export interface ProducerLease extends Lease {
   readonly producer: ProducerChannel;
 }
 
-/** A consumer channel lent out for as long as one queue is consumed. */
+/**
+ * A place for one consumer on a consumer channel, lent out for as long as one queue is consumed.
+ * Other consumers may share the channel: ending the lease ends this consumer only, and the
+ * channel closes once its last consumer left.
+ */
 export interface ConsumerLease extends Lease {
-  readonly consumer: ConsumerChannel;
+  readonly consumer: QueueSubscription;
   /** The connection it consumes on (its name goes on the dead letters it writes). */
   readonly connection: ConnectionStatus;
 }
@@ -72,6 +77,8 @@ export interface ConnectionHolder {
    */
   acquireProducerNow(): ProducerLease | undefined;
   acquireConsumer(): Promise<ConsumerLease>;
+  /** Consumers that can still be placed (each consumed queue takes two), and the limits that bound them. */
+  consumerRoom(): ConsumerRoom;
   /** A connection for queue declarations and administration (a producer one). */
   acquireForQueues(): Promise<QueueLease>;
   /** Opens the first connection now instead of at first use. */

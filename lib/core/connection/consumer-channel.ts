@@ -1,4 +1,5 @@
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { AckBatcher } from './ack-batcher.js';
 import { ManagedChannel } from './managed-channel.js';
 
 /** A message as delivered: its body and the tag to settle it with. */
@@ -13,11 +14,16 @@ export interface Delivery {
  * The amqplib channel that delivered a message, narrowed to settling deliveries. Acks and nacks
  * must go out on the very channel that delivered: after a reconnect, an old delivery tag is
  * never sent on the new channel (RabbitMQ redelivers the message). Both throw once it closed.
+ * Every consumer on the channel settles through the same object, so its ack batches (`acks`)
+ * see all the channel's delivery tags: a `multiple` ack never covers another consumer's
+ * unfinished delivery.
  */
 export class DeliveryChannel {
+  readonly acks: AckBatcher = new AckBatcher(this);
+
   constructor(private readonly raw: Channel) {}
 
-  ack(delivery: Delivery, allUpTo = false): void {
+  ack(delivery: { fields: { deliveryTag: number } }, allUpTo = false): void {
     this.raw.ack(delivery as ConsumeMessage, allUpTo);
   }
 
@@ -27,60 +33,200 @@ export class DeliveryChannel {
 }
 
 export interface ConsumeHandlers {
-  /** A new amqplib channel opened (the first, or after a reconnect); its deliveries follow. */
-  opened(channel: DeliveryChannel): void;
   delivered(delivery: Delivery, channel: DeliveryChannel): void;
 }
 
+/** Why a consumer stopped for good: it will not come back by itself. */
+export type ConsumerLossCause = 'connection' | 'channel' | 'cancelled';
+
+/** One consumer on a shared consumer channel: what a ConsumerLease hands out. */
+export interface QueueSubscription {
+  /** Registers the consumer (now, or when the channel opens after a reconnect) with its own prefetch. */
+  consume(queue: string, prefetch: number, handlers: ConsumeHandlers): Promise<void>;
+  /** Stops the deliveries (RabbitMQ confirms the cancel; on a stalled connection it never does). */
+  cancel(): Promise<void>;
+  /** Calls `listener` once the consumer cannot come back by itself; returns a remover. */
+  onLost(listener: (cause: ConsumerLossCause, reason: string) => void): () => void;
+}
+
 /**
- * A channel that consumes one queue. The consumer is registered through amqp-connection-manager,
- * so it comes back after reconnects; the prefetch is set on every new amqplib channel before
- * the consumer is registered on it.
+ * A channel that carries several consumers, each with its own prefetch: `basic.qos` with
+ * global=false applies to the consumers registered after it on the channel, so each consumer's
+ * qos and consume go out as one uninterrupted pair (`serial`). The consumers are registered
+ * by us rather than through amqp-connection-manager, so a prefetch failure is caught and a
+ * consumer the server cancels (its queue deleted) is reported instead of re-consumed at once:
+ * consuming a missing queue is a 404 that would close the channel under its other consumers.
  */
 export class ConsumerChannel extends ManagedChannel {
-  private current: DeliveryChannel | undefined;
-  private consumerTag: string | undefined;
+  private readonly slots = new Set<ConsumerSlot>();
+  private delivery: DeliveryChannel | undefined;
+  private current: ConfirmChannel | undefined;
+  private chain: Promise<void> = Promise.resolve();
 
-  async consume(queue: string, prefetch: number, handlers: ConsumeHandlers): Promise<void> {
-    // Awaited and caught here: amqp-connection-manager's own `prefetch` option fires the call
-    // without awaiting it, so a connection lost at that moment is an unhandled rejection.
-    await this.wrapper.addSetup(async (raw: Channel) => {
-      this.current = new DeliveryChannel(raw);
-      handlers.opened(this.current);
-      await raw.prefetch(prefetch, false).catch(() => undefined);
+  constructor(...args: ConstructorParameters<typeof ManagedChannel>) {
+    super(...args);
+    // One listener per channel (not per consumer): a connection may carry thousands of consumers.
+    this.host.on('failed', this.onConnectionFailed);
+    this.host.on('channelDead', this.onChannelDead);
+  }
+
+  override close(): Promise<void> {
+    this.host.off('failed', this.onConnectionFailed);
+    this.host.off('channelDead', this.onChannelDead);
+    return super.close();
+  }
+
+  private readonly onConnectionFailed = () => this.lose('connection', 'its connection gave up (retries spent)');
+  private readonly onChannelDead = (dead: unknown) => {
+    if (dead === this) this.lose('channel', 'its channel closed while the connection stayed up');
+  };
+
+  /** A new consumer place on this channel (the lease's). */
+  subscription(): ConsumerSlot {
+    return new ConsumerSlot(this);
+  }
+
+  /** Consumers registered (or waiting for the channel to open). */
+  get consumerCount(): number {
+    return this.slots.size;
+  }
+
+  protected override attach(raw: ConfirmChannel): void {
+    this.current = raw;
+    this.delivery = new DeliveryChannel(raw);
+    super.attach(raw);
+    // After a reconnect: every consumer again, each with its own prefetch.
+    // A failure here closed the channel (a queue deleted meanwhile: 404): the channel's loss
+    // restarts its consumers, so nothing is lost by ignoring the rejection itself.
+    for (const slot of this.slots) this.start(slot).catch(() => undefined);
+  }
+
+  /** @internal */ add(slot: ConsumerSlot): Promise<void> {
+    this.slots.add(slot);
+    return this.start(slot);
+  }
+
+  /** @internal */ remove(slot: ConsumerSlot): void {
+    if (!this.slots.delete(slot)) return;
+    const raw = this.current;
+    // Ended without a cancel (a lease discarded while its consumer still runs): cancel it here,
+    // or its deliveries would sit unacked for as long as the channel's other consumers keep it open.
+    if (raw && slot.tagOn(raw) !== undefined) {
+      const tag = slot.tagOn(raw)!;
+      this.serial(() => raw.cancel(tag).then(() => undefined)).catch(() => undefined);
+    }
+  }
+
+  /** @internal */ async cancelSlot(slot: ConsumerSlot): Promise<void> {
+    const raw = this.current;
+    const tag = raw ? slot.tagOn(raw) : undefined;
+    slot.forgetTag();
+    if (raw && tag !== undefined && this.isOpen) await this.serial(() => raw.cancel(tag).then(() => undefined));
+  }
+
+  private start(slot: ConsumerSlot): Promise<void> {
+    const raw = this.current;
+    if (!raw || !this.isOpen) return Promise.resolve(); // registered when the channel (re)opens
+    return this.serial(async () => {
+      if (this.current !== raw || !this.slots.has(slot) || slot.tagOn(raw) !== undefined) return;
+      const delivery = this.delivery!;
+      await raw.prefetch(slot.prefetch, false);
+      const { consumerTag } = await raw.consume(
+        slot.queue,
+        (msg) => {
+          if (msg) slot.deliver(msg, delivery);
+          else slot.serverCancelled(raw);
+        },
+        { noAck: false },
+      );
+      slot.startedOn(raw, consumerTag);
     });
-    const { consumerTag } = await this.wrapper.consume(
-      queue,
-      (msg) => {
-        // Setups run before consumers, so `current` is the channel that delivered.
-        if (this.current) handlers.delivered(msg, this.current);
-      },
-      { noAck: false },
-    );
-    this.consumerTag = consumerTag;
   }
 
-  /** Stops the deliveries (RabbitMQ confirms the cancel; on a stalled connection it never does). */
-  async cancel(): Promise<void> {
-    if (this.consumerTag) await this.wrapper.cancel(this.consumerTag);
+  /** Runs `step` after the steps before it on this channel; its failure does not block later ones. */
+  private serial(step: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(step);
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
-  /**
-   * Calls `listener` once the consumer cannot come back by itself: its connection gave up
-   * (retries spent), or its channel closed while the connection stayed up (a channel error,
-   * RabbitMQ's consumer_timeout: amqp-connection-manager only re-creates channels on reconnect).
-   * Returns a function that removes the listener.
-   */
-  onLost(listener: (cause: 'connection' | 'channel', reason: string) => void): () => void {
-    const onFailed = () => listener('connection', 'its connection gave up (retries spent)');
-    const onDead = (dead: unknown) => {
-      if (dead === this) listener('channel', 'its channel closed while the connection stayed up');
-    };
-    this.host.on('failed', onFailed);
-    this.host.on('channelDead', onDead);
+  private lose(cause: ConsumerLossCause, reason: string): void {
+    for (const slot of [...this.slots]) slot.lost(cause, reason);
+  }
+}
+
+/** A consumer's place on a ConsumerChannel (see QueueSubscription). */
+export class ConsumerSlot implements QueueSubscription {
+  queue = '';
+  prefetch = 1;
+  private handlers: ConsumeHandlers | undefined;
+  private raw: ConfirmChannel | undefined;
+  private tag: string | undefined;
+  private listener: ((cause: ConsumerLossCause, reason: string) => void) | undefined;
+  private ended = false;
+
+  constructor(private readonly channel: ConsumerChannel) {}
+
+  consume(queue: string, prefetch: number, handlers: ConsumeHandlers): Promise<void> {
+    this.queue = queue;
+    this.prefetch = prefetch;
+    this.handlers = handlers;
+    return this.channel.add(this);
+  }
+
+  cancel(): Promise<void> {
+    return this.channel.cancelSlot(this);
+  }
+
+  onLost(listener: (cause: ConsumerLossCause, reason: string) => void): () => void {
+    this.listener = listener;
     return () => {
-      this.host.off('failed', onFailed);
-      this.host.off('channelDead', onDead);
+      if (this.listener === listener) this.listener = undefined;
     };
+  }
+
+  /** The lease ended: the channel forgets this consumer (and cancels it if still registered). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.channel.remove(this);
+  }
+
+  /** @internal */ tagOn(raw: ConfirmChannel): string | undefined {
+    return this.raw === raw ? this.tag : undefined;
+  }
+
+  /** @internal */ startedOn(raw: ConfirmChannel, tag: string): void {
+    this.raw = raw;
+    this.tag = tag;
+  }
+
+  /** @internal */ forgetTag(): void {
+    this.tag = undefined;
+  }
+
+  /** @internal */ deliver(msg: ConsumeMessage, channel: DeliveryChannel): void {
+    // Not gated on the tag: deliveries can arrive in the same socket read as the consume-ok,
+    // before the consume call's promise has resolved.
+    if (this.handlers !== undefined && !this.ended) {
+      this.handlers.delivered(msg, channel);
+      return;
+    }
+    // Cancelled or ended meanwhile: nobody handles it here, so it goes straight back.
+    try {
+      channel.nack(msg, true);
+    } catch {
+      // The channel closed: RabbitMQ put it back already.
+    }
+  }
+
+  /** @internal */ serverCancelled(raw: ConfirmChannel): void {
+    if (this.raw !== raw) return;
+    this.tag = undefined;
+    this.lost('cancelled', 'RabbitMQ cancelled the consumer (its queue was deleted?)');
+  }
+
+  /** @internal */ lost(cause: ConsumerLossCause, reason: string): void {
+    if (!this.ended) this.listener?.(cause, reason);
   }
 }

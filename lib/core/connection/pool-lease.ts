@@ -1,6 +1,6 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ChannelLease, ConnectionStatus, ConsumerLease, ProducerLease, QueueLease } from './connection-holder.js';
-import type { ConsumerChannel } from './consumer-channel.js';
+import type { ConsumerChannel, ConsumerSlot, QueueSubscription } from './consumer-channel.js';
 import type { ManagedChannel } from './managed-channel.js';
 import type { ProducerChannel } from './producer-channel.js';
 import type { OperatorChannel } from './operator-channel.js';
@@ -28,6 +28,7 @@ export interface LeasedConnection extends ConnectionStatus {
  */
 export class PoolLease<R> implements ChannelLease, ProducerLease, ConsumerLease, QueueLease {
   private ended = false;
+  private slot: ConsumerSlot | undefined;
 
   constructor(
     private readonly owner: LeaseOwner<R>,
@@ -44,8 +45,9 @@ export class PoolLease<R> implements ChannelLease, ProducerLease, ConsumerLease,
     return this.managed as ProducerChannel;
   }
 
-  get consumer(): ConsumerChannel {
-    return this.managed as ConsumerChannel;
+  /** The lease's own consumer on the (possibly shared) consumer channel. */
+  get consumer(): QueueSubscription {
+    return (this.slot ??= (this.managed as ConsumerChannel).subscription());
   }
 
   openQueueChannel(): Promise<QueueChannel> {
@@ -59,12 +61,14 @@ export class PoolLease<R> implements ChannelLease, ProducerLease, ConsumerLease,
   release(): void {
     if (this.ended) return;
     this.ended = true;
+    this.slot?.end();
     this.owner.returnLease(this.resource, this.managed);
   }
 
   async discard(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.slot?.end();
     this.owner.discardLease(this.resource, this.managed);
   }
 }

@@ -57,12 +57,24 @@ export interface ConnectionOptions {
 export interface PoolOptions {
   /** strategy 'pooled': most producer connections open at once. Default 10. */
   maxProducerConnections?: number;
-  /** strategy 'pooled': most consumer connections open at once. Default 100. */
+  /**
+   * strategy 'pooled': most consumer connections open at once. Consumers fill one connection
+   * (maxChannelsPerConsumerConnection x maxConsumersPerChannel) before the next opens. Default 100.
+   */
   maxConsumerConnections?: number;
+  /** strategy 'pooled': most consumer channels on one consumer connection. Default 100. */
+  maxChannelsPerConsumerConnection?: number;
   /** strategy 'shared': most producer channels on the shared connection. Default 100. */
   maxProducerChannels?: number;
   /** strategy 'shared': most consumer channels on the shared connection. Default 100. */
   maxConsumerChannels?: number;
+  /**
+   * Consumers one consumer channel carries once every allowed channel is open (each keeps its own
+   * prefetch). Until then each consumer gets a channel of its own. A channel error (RabbitMQ's
+   * consumer_timeout, say) restarts every consumer of its channel, so 1 keeps them all apart.
+   * Each consumed queue takes two consumers (q and q.DQ). Default 50.
+   */
+  maxConsumersPerChannel?: number;
   /**
    * strategy 'shared': most publishes in progress (written and awaiting their confirm, or
    * waiting for a reconnect to retry) while a worker of this broker is running. RabbitMQ's flow control throttles a whole connection: a publishing burst would

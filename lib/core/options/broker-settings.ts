@@ -12,8 +12,12 @@ export interface PoolSettings {
   readonly producers: number;
   readonly consumers: number;
   readonly acquireTimeout: number;
-  /** Operations one producer channel serves at once; consumer channels always serve one. */
+  /** Operations one producer channel serves at once. */
   readonly producerSharing: number;
+  /** Consumers one consumer channel carries once the channel maximum is reached. */
+  readonly consumersPerChannel: number;
+  /** 'pooled': consumer channels per consumer connection ('shared': see `consumers`). */
+  readonly channelsPerConsumerConnection?: number;
   /** 'shared': publishes in progress while a worker runs (undefined: no such limit). */
   readonly publishesWhileConsuming?: number;
 }
@@ -28,13 +32,14 @@ export interface BrokerSettings {
 }
 
 const POOL_KEYS_BY_STRATEGY: Record<ConnectionStrategy, readonly (keyof PoolOptions)[]> = {
-  pooled: ['maxProducerConnections', 'maxConsumerConnections', 'acquireTimeout'],
+  pooled: ['maxProducerConnections', 'maxConsumerConnections', 'maxChannelsPerConsumerConnection', 'acquireTimeout'],
   shared: ['maxProducerChannels', 'maxConsumerChannels', 'maxPublishesWhileConsuming'],
 };
 
 export const BROKER_OPTION_KEYS = [
   'strategy',
   'maxPublishesPerChannel',
+  'maxConsumersPerChannel',
   'connectOnStartup',
   'logger',
   ...CONNECTION_OPTION_KEYS,
@@ -64,10 +69,23 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
     1,
     65_535,
   );
+  const consumersPerChannel = checkInteger(
+    'maxConsumersPerChannel',
+    options.maxConsumersPerChannel ?? DEFAULT_POOLS.maxConsumersPerChannel,
+    1,
+    10_000,
+  );
   const pools: PoolSettings =
     strategy === 'pooled'
       ? {
           producerSharing,
+          consumersPerChannel,
+          channelsPerConsumerConnection: checkInteger(
+            'maxChannelsPerConsumerConnection',
+            options.maxChannelsPerConsumerConnection ?? DEFAULT_POOLS.maxChannelsPerConsumerConnection,
+            1,
+            2047,
+          ),
           producers: checkInteger(
             'maxProducerConnections',
             options.maxProducerConnections ?? DEFAULT_POOLS.maxProducerConnections,
@@ -84,6 +102,7 @@ export function resolveBrokerSettings(options: BrokerOptions, extraKeys: readonl
         }
       : {
           producerSharing,
+          consumersPerChannel,
           // RabbitMQ's default channel_max is 2047 per connection; both pools share it.
           producers: checkInteger(
             'maxProducerChannels',

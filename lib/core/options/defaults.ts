@@ -11,6 +11,9 @@ export const DEFAULT_POOLS = {
   maxConsumerConnections: 100,
   maxProducerChannels: 100,
   maxConsumerChannels: 100,
+  // 100 channels x 50 consumers: room for 2,500 queues (q and q.DQ each) on one connection.
+  maxConsumersPerChannel: 50,
+  maxChannelsPerConsumerConnection: 100,
   acquireTimeout: 10_000,
   maxPublishesPerChannel: 1_000,
   // RabbitMQ's credit flow grants a connection 400 messages, then 200 at a time (credit_flow_default_credit).

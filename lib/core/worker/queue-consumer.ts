@@ -10,7 +10,6 @@ import { type DramatiqMessage, toDue } from '../message/message.js';
 import { canonicalQueueName, isDelayQueue } from '../topology/naming.js';
 import { CONSUMER_RESTART } from '../policies/retry-policies.js';
 import { Semaphore } from '../util/semaphore.js';
-import { AckBatcher } from './ack-batcher.js';
 import type { Outcome } from './message-processor.js';
 import { MiddlewareFailures } from './middleware-failures.js';
 import type { WorkerHost } from './worker-host.js';
@@ -46,9 +45,14 @@ export class QueueConsumer {
   private readonly held = new Set<{ timer: NodeJS.Timeout; release(): void }>();
   private readonly abort = new AbortController();
   private lease?: ConsumerLease;
+  /** The channel of the latest delivery (its pending acks go out before the consumer stops). */
   private currentChannel?: DeliveryChannel;
-  /** One per delivering channel: acks go out in batches, on the channel that delivered. */
-  private readonly batchers = new WeakMap<DeliveryChannel, AckBatcher>();
+  /**
+   * Deliveries taken and not yet settled. Settling one twice is a no-op, and those still running
+   * when the shutdown timeout passes are handed back at once: the channel may stay open for the
+   * other consumers it carries, so closing it no longer returns them.
+   */
+  private readonly unsettled = new Map<Delivery, DeliveryChannel>();
   private stopped = false;
   private readonly deadLetters: DeadLetterWriter;
   private restartTimer?: NodeJS.Timeout;
@@ -81,15 +85,7 @@ export class QueueConsumer {
       return;
     }
     const prefetch = prefetchFor(this.settings.concurrency, this.delayQueue);
-    await lease.consumer.consume(this.queueName, prefetch, {
-      opened: (channel) => {
-        if (this.currentChannel) this.batchers.get(this.currentChannel)?.discard();
-        this.currentChannel = channel;
-        this.batchers.set(channel, new AckBatcher(channel));
-      },
-      delivered: (delivery, channel) => this.onDelivery(delivery, channel),
-    });
-    // Listeners of a lease are removed with it: a shared connection outlives many restarts.
+    // Listening before consuming: a consumer the server cancels at once is still restarted.
     this.detachLease = lease.consumer.onLost((cause, reason) =>
       this.scheduleRestart(
         lease,
@@ -97,6 +93,9 @@ export class QueueConsumer {
         cause === 'connection' ? this.host.restartDelayMs : CONSUMER_RESTART.channelClosedDelay,
       ),
     );
+    await lease.consumer.consume(this.queueName, prefetch, {
+      delivered: (delivery, channel) => this.onDelivery(delivery, channel),
+    });
     this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetch}).`);
   }
 
@@ -126,11 +125,11 @@ export class QueueConsumer {
           `${this.running} message(s) on "${this.queueName}" not finished after ${timeoutMs} ms; they go back to the queue.`,
         );
         this.abort.abort(new Error('worker shutdown'));
+        this.handBackUnsettled();
       }
     }
-    // Acks of finished messages go out before the channel closes; closing it hands every
-    // unacked delivery back to RabbitMQ.
-    if (this.currentChannel) this.batchers.get(this.currentChannel)?.flush();
+    // Acks of finished messages go out before the channel closes (or the lease leaves it).
+    this.currentChannel?.acks.flush();
     if (lease) await lease.discard();
     await this.deadLetters.close();
   }
@@ -159,9 +158,24 @@ export class QueueConsumer {
 
   private onDelivery(delivery: Delivery, channel: DeliveryChannel): void {
     this.stats.received += 1;
-    this.batchers.get(channel)?.track(delivery.fields.deliveryTag);
+    channel.acks.track(delivery.fields.deliveryTag);
+    this.unsettled.set(delivery, channel);
+    this.currentChannel = channel;
     this.running += 1;
     void this.handle(delivery, channel);
+  }
+
+  /** Returns every delivery still running to RabbitMQ now; their later outcome is ignored. */
+  private handBackUnsettled(): void {
+    for (const [delivery, channel] of this.unsettled) {
+      channel.acks.forget(delivery.fields.deliveryTag);
+      try {
+        channel.nack(delivery, true);
+      } catch {
+        // The channel closed: RabbitMQ put it back already.
+      }
+    }
+    this.unsettled.clear();
   }
 
   /** Never rejects: every path settles the delivery, and the running count always drops. */
@@ -339,17 +353,18 @@ export class QueueConsumer {
     /** A dead letter whose copy is on q.XQ already: the delivery is acked, not nacked. */
     copied = false,
   ): void {
+    // Settled already (handed back at the shutdown timeout): RabbitMQ has it again.
+    if (!this.unsettled.delete(delivery)) return;
     try {
-      const batcher = this.batchers.get(channel);
+      const batcher = channel.acks;
       if (outcome.kind === 'ack' || copied) {
-        if (batcher) batcher.ack(delivery.fields.deliveryTag);
-        else channel.ack(delivery);
+        batcher.ack(delivery.fields.deliveryTag);
         if (outcome.kind === 'ack') {
           this.stats.acked += 1;
           return;
         }
       }
-      if (!copied) batcher?.forget(delivery.fields.deliveryTag);
+      if (!copied) batcher.forget(delivery.fields.deliveryTag);
       const id = message ? `${message.message_id} (${message.actor_name})` : 'message';
       if (outcome.kind === 'dead-letter') {
         if (!copied) channel.nack(delivery, false);

@@ -1,5 +1,6 @@
 import type { ActorDefinition } from '../actor/actor-definition.js';
 import type { ConsumerLease, QueueLease } from '../connection/connection-holder.js';
+import type { ConsumerRoom } from '../errors/pool.errors.js';
 import type { BrokerLogger } from '../logging/broker-logger.js';
 import type { DramatiqMessage } from '../message/message.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
@@ -13,6 +14,8 @@ export interface WorkerHost {
   /** Wait before a consumer whose connection gave up is started again. */
   readonly restartDelayMs: number;
   acquireConsumer(): Promise<ConsumerLease>;
+  /** Room for more consumers (checked before a worker opens anything). */
+  consumerRoom(): ConsumerRoom;
   /** A connection for operator channels (the dead letters a consumer writes). */
   acquireForQueues(): Promise<QueueLease>;
   declareQueue(queueName: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { ConsumerCapacityError } from '../errors/pool.errors.js';
 import { canonicalQueueName, delayQueueName } from '../topology/naming.js';
 import { QueueConsumer, type ConsumerStats } from './queue-consumer.js';
 import type { WorkerHost } from './worker-host.js';
@@ -31,8 +32,12 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.state !== 'new') return;
-    this.state = 'running';
     const names = this.queues;
+    // Checked before anything opens: a worker too big for the limits fails at once, naming them.
+    const needed = names.length * 2;
+    const room = this.host.consumerRoom();
+    if (needed > room.available) throw new ConsumerCapacityError(room.strategy, needed, room.available, room.limits);
+    this.state = 'running';
     this.consumers = names.flatMap((q) => [
       new QueueConsumer(q, this.host, this.settings),
       new QueueConsumer(delayQueueName(q), this.host, this.settings),

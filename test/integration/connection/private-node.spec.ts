@@ -109,7 +109,14 @@ describe('limits and permissions', () => {
   it('reports a reached vhost connection limit with ConnectionLimitReachedError', async () => {
     await node.setVhostConnectionLimit(1);
     try {
-      const broker = brokers.create({ strategy: 'pooled', url: node.amqpUrl, retry: noRetry });
+      // One consumer per consumer connection, so the second consumer needs a second connection.
+      const broker = brokers.create({
+        strategy: 'pooled',
+        url: node.amqpUrl,
+        retry: noRetry,
+        maxChannelsPerConsumerConnection: 1,
+        maxConsumersPerChannel: 1,
+      });
       const first = await broker.acquire('consumer');
       const err = await broker.acquire('consumer').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectionLimitReachedError);
@@ -175,11 +182,14 @@ describe('resource alarm and broker restart', () => {
         retry: { maxRetries: 30, intervalStart: 200, intervalStep: 200, intervalMax: 1_000 },
       });
       await ensureConsumerConnection(broker);
+      // Held through the restart: an idle consumer connection closes (nothing would reconnect).
+      const held = await broker.acquire('consumer');
       await node.stopApp();
       await waitFor(() => broker.health().status === 'down', { timeoutMs: 10_000, message: 'down during restart' });
       await node.startApp();
       await waitFor(() => broker.health().status === 'up', { timeoutMs: 20_000, message: 'up after restart' });
       await ensureConsumerConnection(broker);
+      held.release();
     },
     LONG,
   );

@@ -62,11 +62,16 @@ describe("strategy 'shared'", () => {
     await expect(broker.acquire('producer')).rejects.toBeInstanceOf(ChannelLimitExceededError);
     expect(Date.now() - started).toBeLessThan(100);
     await expect(broker.acquire('producer')).rejects.toThrow(/All 3 producer channels .* Raise maxProducerChannels/);
-    // Consumer channels are a separate pool.
-    (await broker.acquire('consumer')).release();
+    // Consumer channels are a separate pool (and one closes when its last consumer leaves).
+    const consumer = await broker.acquire('consumer');
     leases[0].release();
     (await broker.acquire('producer')).release(); // a returned channel is reused
     expect(broker.connections()[0].channels).toBe(4);
+    consumer.release();
+    await waitFor(() => broker.connections()[0].channels === 3, {
+      timeoutMs: 2_000,
+      message: 'consumer channel closed',
+    });
   });
 
   it('close() is idempotent and the broker reconnects on its next use', async () => {
@@ -121,6 +126,9 @@ describe("strategy 'pooled'", () => {
       connectionName: name,
       maxProducerConnections: 4,
       maxConsumerConnections: 3,
+      // One consumer per connection, so three consumers fill the consumer pool.
+      maxChannelsPerConsumerConnection: 1,
+      maxConsumersPerChannel: 1,
     });
     const setup = await broker.acquire('producer');
     await setup.channel.assertQueue(queue, { durable: false, autoDelete: false });
@@ -140,8 +148,13 @@ describe("strategy 'pooled'", () => {
         localPeak = Math.max(localPeak, broker.connections().length);
       }),
     );
-    // Consumers: 3 allowed; the 4th waits and times out is covered below. Hold all 3.
+    // Consumers: 3 allowed, and a 4th fails at once (waiting would not free a place). Hold all 3.
     const consumers = await Promise.all([1, 2, 3].map(() => broker.acquire('consumer')));
+    const started = Date.now();
+    await expect(broker.acquire('consumer')).rejects.toThrow(
+      /0 free of 3 \(maxConsumerConnections 3 x maxChannelsPerConsumerConnection 1 x maxConsumersPerChannel 1\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(100);
     sampling = false;
     await sampler;
     peak = Math.max(peak, (await serverConnectionsNamed(name)).length);
@@ -190,13 +203,14 @@ describe("strategy 'pooled'", () => {
 describe('connection names and heartbeats, as the server sees them', () => {
   it.each(['shared', 'pooled'] as const)('%s: hostname by default, heartbeat 60 by default', async (strategy) => {
     const broker = brokers.create({ strategy, clientProperties: { test_marker: uniqueName() } });
-    (await broker.acquire('consumer')).release();
+    const lease = await broker.acquire('consumer');
     const marker = (broker.settings.connection.clientProperties as { test_marker: string }).test_marker;
     const { listConnections } = await import('../../support/rabbitmqctl.js');
     const mine = (await listConnections()).filter((c) => c.clientProperties.test_marker === marker);
     expect(mine).toHaveLength(1);
     expect(mine[0].connectionName).toBe(hostname());
     expect(mine[0].timeout).toBe(60);
+    lease.release();
   });
 
   it('uses the custom name and the configured heartbeat', async () => {

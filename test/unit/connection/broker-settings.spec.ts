@@ -18,6 +18,7 @@ describe('resolveBrokerSettings: defaults', () => {
     expect(s.pools).toEqual({
       producers: 100,
       consumers: 100,
+      consumersPerChannel: 50,
       acquireTimeout: 0,
       producerSharing: 1000,
       publishesWhileConsuming: 200,
@@ -26,13 +27,23 @@ describe('resolveBrokerSettings: defaults', () => {
     expect(s.connection.endpoints.map((e) => e.address)).toEqual(["amqp://127.0.0.1:5672 (vhost '/')"]);
   });
 
-  it('fills the pooled pool sizes (10 producers, 100 consumers)', () => {
+  it('fills the pooled pool sizes (10 producers, 100 consumer connections of 100 channels of 50 consumers)', () => {
     expect(resolve({ strategy: 'pooled' }).pools).toEqual({
       producers: 10,
       consumers: 100,
+      channelsPerConsumerConnection: 100,
+      consumersPerChannel: 50,
       acquireTimeout: 10_000,
       producerSharing: 1000,
     });
+  });
+
+  it('fills the shared consumer placement (100 channels of 50 consumers) and takes custom values', () => {
+    const s = resolve({ strategy: 'shared' }).pools;
+    expect([s.consumers, s.consumersPerChannel, s.channelsPerConsumerConnection]).toEqual([100, 50, undefined]);
+    expect(resolve({ strategy: 'shared', maxConsumersPerChannel: 1 }).pools.consumersPerChannel).toBe(1);
+    const p = resolve({ strategy: 'pooled', maxChannelsPerConsumerConnection: 7 }).pools;
+    expect(p.channelsPerConsumerConnection).toBe(7);
   });
 
   it('keeps a custom name, extra client properties and heartbeat 0', () => {
@@ -55,6 +66,24 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['unknown strategy', { strategy: 'clustered' }, 'strategy', /one of 'pooled', 'shared'/],
     ['missing strategy', {}, 'strategy', /one of 'pooled', 'shared'/],
+    [
+      'maxConsumersPerChannel 0',
+      { strategy: 'shared', maxConsumersPerChannel: 0 },
+      'maxConsumersPerChannel',
+      /integer from 1 to 10000/,
+    ],
+    [
+      'maxChannelsPerConsumerConnection with shared',
+      { strategy: 'shared', maxChannelsPerConsumerConnection: 5 },
+      'maxChannelsPerConsumerConnection',
+      /only to strategy 'pooled'/,
+    ],
+    [
+      'maxChannelsPerConsumerConnection too big',
+      { strategy: 'pooled', maxChannelsPerConsumerConnection: 3000 },
+      'maxChannelsPerConsumerConnection',
+      /integer from 1 to 2047/,
+    ],
     ['heartbeat negative', { strategy: 'shared', heartbeat: -1 }, 'heartbeat', /integer from 0 to 65535/],
     ['heartbeat string', { strategy: 'shared', heartbeat: '60' }, 'heartbeat', /integer/],
     ['connectTimeout zero', { strategy: 'shared', connectTimeout: 0 }, 'connectTimeout', /integer >= 1/],

@@ -21,6 +21,11 @@ function fakeHost(leases: Array<ReturnType<typeof consumerLease>>) {
     processor: {} as MessageProcessor,
     maxMessageBytes: 1024,
     restartDelayMs: 5_000,
+    consumerRoom: () => ({
+      strategy: 'shared',
+      available: 5_000,
+      limits: { maxConnections: 1, channelsPerConnection: 100, consumersPerChannel: 50 },
+    }),
     acquireConsumer: () => {
       const next = leases.shift();
       return next ? Promise.resolve(next) : Promise.reject(new Error('connection was lost'));

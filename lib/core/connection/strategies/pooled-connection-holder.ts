@@ -9,15 +9,23 @@ import type {
   ProducerLease,
   QueueLease,
 } from '../connection-holder.js';
+import type { ConsumerLimits, ConsumerRoom } from '../../errors/pool.errors.js';
 import { ConnectionPool } from '../connection-pool.js';
+import { ConsumerConnectionPool } from '../consumer-connection-pool.js';
+
+interface Pools {
+  readonly producer: ConnectionPool;
+  readonly consumer: ConsumerConnectionPool;
+}
 
 /**
  * Strategy 'pooled': separate connection pools for producers and consumers, so a slow
  * consumer connection never holds up publishing and each side can be sized on its own.
+ * Consumers share connections and channels (see ConsumerConnectionPool).
  */
 export class PooledConnectionHolder implements ConnectionHolder {
   readonly strategy = 'pooled' as const;
-  private pools?: Record<ChannelRole, ConnectionPool>;
+  private pools?: Pools;
   lastFailure: Error | undefined;
 
   constructor(
@@ -26,7 +34,9 @@ export class PooledConnectionHolder implements ConnectionHolder {
   ) {}
 
   acquire(role: ChannelRole): Promise<ChannelLease> {
-    return this.open()[role].acquire();
+    return role === 'producer'
+      ? this.open().producer.acquire()
+      : (this.acquireConsumer() as unknown as Promise<ChannelLease>);
   }
 
   acquireProducer(): Promise<ProducerLease> {
@@ -39,6 +49,18 @@ export class PooledConnectionHolder implements ConnectionHolder {
 
   acquireConsumer(): Promise<ConsumerLease> {
     return this.open().consumer.acquire();
+  }
+
+  consumerRoom(): ConsumerRoom {
+    const { pools } = this.settings;
+    const limits: ConsumerLimits = {
+      maxConnections: pools.consumers,
+      channelsPerConnection: pools.channelsPerConsumerConnection!,
+      consumersPerChannel: pools.consumersPerChannel,
+    };
+    const available =
+      this.pools?.consumer.room ?? limits.maxConnections * limits.channelsPerConnection * limits.consumersPerChannel;
+    return { strategy: 'pooled', available, limits };
   }
 
   acquireForQueues(): Promise<QueueLease> {
@@ -60,7 +82,7 @@ export class PooledConnectionHolder implements ConnectionHolder {
     if (pools) await Promise.all([pools.producer.close(), pools.consumer.close()]);
   }
 
-  private open(): Record<ChannelRole, ConnectionPool> {
+  private open(): Pools {
     const { connection, pools, logger } = this.settings;
     const onFailure = (err: Error | undefined) => (this.lastFailure = err);
     this.pools ??= {
@@ -74,14 +96,15 @@ export class PooledConnectionHolder implements ConnectionHolder {
         pools.producerSharing,
         this.events,
       ),
-      consumer: new ConnectionPool(
+      consumer: new ConsumerConnectionPool(
         connection,
-        'consumer',
-        pools.consumers,
-        pools.acquireTimeout,
+        {
+          maxConnections: pools.consumers,
+          channelsPerConnection: pools.channelsPerConsumerConnection!,
+          consumersPerChannel: pools.consumersPerChannel,
+        },
         logger,
         onFailure,
-        1,
         this.events,
       ),
     };

@@ -1,6 +1,8 @@
 import type { BrokerEvents } from '../../observability/events/broker-events.js';
 import type { BrokerSettings } from '../../options/broker-settings.js';
+import { ConsumerCapacityError, type ConsumerLimits, type ConsumerRoom } from '../../errors/pool.errors.js';
 import { ChannelPool } from '../channel-pool.js';
+import { ConsumerChannelPool } from '../consumer-channel-pool.js';
 import type { ConnectionInfo } from '../connection-info.js';
 import type {
   ChannelLease,
@@ -16,7 +18,8 @@ import type { PoolLease } from '../pool-lease.js';
 
 interface SharedState {
   readonly connection: ManagedConnection;
-  readonly pools: Record<ChannelRole, ChannelPool>;
+  readonly producers: ChannelPool;
+  readonly consumers: ConsumerChannelPool;
 }
 
 /**
@@ -45,11 +48,37 @@ export class SharedConnectionHolder implements ConnectionHolder {
   acquireProducerNow(): ProducerLease | undefined {
     const state = this.state;
     if (!state?.connection.isConnected) return undefined;
-    return state.pools.producer.tryAcquire();
+    return state.producers.tryAcquire();
   }
 
-  acquireConsumer(): Promise<ConsumerLease> {
-    return this.lease('consumer');
+  async acquireConsumer(): Promise<ConsumerLease> {
+    const { connection, consumers } = this.open();
+    const lease = consumers.tryAcquire();
+    if (!lease) throw new ConsumerCapacityError('shared', 1, 0, this.consumerLimits()); // at once, never queued
+    try {
+      await connection.ready();
+    } catch (err) {
+      await lease.discard();
+      throw err;
+    }
+    return lease;
+  }
+
+  consumerRoom(): ConsumerRoom {
+    const limits = this.consumerLimits();
+    const available = this.state
+      ? this.state.consumers.room
+      : limits.channelsPerConnection * limits.consumersPerChannel;
+    return { strategy: 'shared', available, limits };
+  }
+
+  private consumerLimits(): ConsumerLimits {
+    const { pools } = this.settings;
+    return {
+      maxConnections: 1,
+      channelsPerConnection: pools.consumers,
+      consumersPerChannel: pools.consumersPerChannel,
+    };
   }
 
   acquireForQueues(): Promise<QueueLease> {
@@ -57,8 +86,9 @@ export class SharedConnectionHolder implements ConnectionHolder {
   }
 
   private async lease(role: ChannelRole): Promise<PoolLease<ManagedChannel>> {
-    const { connection, pools } = this.open();
-    const lease = pools[role].acquire(); // throws at once when the pool is exhausted
+    const { connection, producers } = this.open();
+    if (role === 'consumer') return (await this.acquireConsumer()) as PoolLease<ManagedChannel>;
+    const lease = producers.acquire(); // throws at once when the pool is exhausted
     try {
       await connection.ready();
     } catch (err) {
@@ -89,10 +119,8 @@ export class SharedConnectionHolder implements ConnectionHolder {
     const connection = new ManagedConnection(settings, 'shared', `shared-${this.generation}`, logger, this.events);
     const state: SharedState = {
       connection,
-      pools: {
-        producer: new ChannelPool(connection, 'producer', pools.producers, pools.producerSharing),
-        consumer: new ChannelPool(connection, 'consumer', pools.consumers),
-      },
+      producers: new ChannelPool(connection, 'producer', pools.producers, pools.producerSharing),
+      consumers: new ConsumerChannelPool(connection, pools.consumers, pools.consumersPerChannel),
     };
     // Retries spent: forget this connection so the next use starts afresh.
     connection.once('connected', () => (this.lastFailure = undefined));
@@ -108,7 +136,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
   }
 
   private async shutdown(state: SharedState): Promise<void> {
-    await Promise.all([state.pools.producer.close(), state.pools.consumer.close()]);
+    await Promise.all([state.producers.close(), state.consumers.close()]);
     await state.connection.close();
   }
 }

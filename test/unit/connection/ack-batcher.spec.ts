@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AckBatcher } from '../../../lib/core/worker/ack-batcher.js';
+import { AckBatcher } from '../../../lib/core/connection/ack-batcher.js';
 
 /** Records acks as [tag, multiple] pairs, as RabbitMQ would receive them. */
 function recordingChannel() {
