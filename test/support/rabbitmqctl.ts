@@ -256,6 +256,8 @@ export interface ConnectionInfo {
   peerPort?: number;
   /** The broker listener port the client connected to. */
   port?: number;
+  /** Channels open on the connection, as the server counts them. */
+  channels?: number;
 }
 
 export async function listConnections(node?: RabbitNodeHandle, opts: CtlOptions = {}): Promise<ConnectionInfo[]> {
@@ -272,6 +274,7 @@ export async function listConnections(node?: RabbitNodeHandle, opts: CtlOptions 
       'client_properties',
       'peer_port',
       'port',
+      'channels',
     ],
     node,
     opts,
@@ -293,6 +296,7 @@ export function parseListConnections(stdout: string): ConnectionInfo[] {
       clientProperties,
       peerPort: asNumber(field(row, 'peer_port')),
       port: asNumber(field(row, 'port')),
+      channels: asNumber(field(row, 'channels')),
     };
   });
 }
@@ -427,4 +431,21 @@ export async function deleteQueuesWithPrefix(
   const doomed = qs.filter((q) => q.name.startsWith(prefix)).map((q) => q.name);
   for (const q of doomed) await deleteQueue(q, node, opts);
   return doomed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumers
+
+export interface ConsumerInfo {
+  queue: string;
+  prefetch: number;
+}
+
+/** Every consumer on the server: its queue and its own prefetch (basic.qos with global=false). */
+export async function listConsumers(node?: RabbitNodeHandle): Promise<ConsumerInfo[]> {
+  const out = await ctl(['-q', 'list_consumers', '--formatter', 'json', 'queue_name', 'prefetch_count'], node);
+  return parseRows(out).map((row) => ({
+    queue: asString(field(row, 'queue_name')),
+    prefetch: asNumber(field(row, 'prefetch_count')) ?? 0,
+  }));
 }

@@ -1,6 +1,10 @@
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AckBatcher } from './ack-batcher.js';
 import { ManagedChannel } from './managed-channel.js';
+import { settledWithin } from '../util/settled-within.js';
+
+/** How long a new consumer waits for its channel to open on a connected connection. */
+const OPEN_WAIT_MS = 10_000;
 
 /** A message as delivered: its body and the tag to settle it with. */
 export interface Delivery {
@@ -92,6 +96,7 @@ export class ConsumerChannel extends ManagedChannel {
   }
 
   protected override attach(raw: ConfirmChannel): void {
+    if (this.isClosed) return super.attach(raw); // closes it
     this.current = raw;
     this.delivery = new DeliveryChannel(raw);
     super.attach(raw);
@@ -101,8 +106,16 @@ export class ConsumerChannel extends ManagedChannel {
     for (const slot of this.slots) this.start(slot).catch(() => undefined);
   }
 
-  /** @internal */ add(slot: ConsumerSlot): Promise<void> {
+  /**
+   * @internal Registers the consumer and resolves once RabbitMQ confirmed it, or rejects with
+   * the server's refusal (a queue held exclusively by another connection, say). On a connection
+   * that is down, it resolves at once: the consumer starts when the channel opens again.
+   */
+  async add(slot: ConsumerSlot): Promise<void> {
     this.slots.add(slot);
+    // A channel just created opens a moment after its connection: wait for it, so that a
+    // refusal of this consumer reaches the caller instead of only the log.
+    if (!this.isOpen && this.host.isConnected) await settledWithin(this.whenOpen(), OPEN_WAIT_MS);
     return this.start(slot);
   }
 
@@ -127,20 +140,27 @@ export class ConsumerChannel extends ManagedChannel {
   private start(slot: ConsumerSlot): Promise<void> {
     const raw = this.current;
     if (!raw || !this.isOpen) return Promise.resolve(); // registered when the channel (re)opens
-    return this.serial(async () => {
-      if (this.current !== raw || !this.slots.has(slot) || slot.tagOn(raw) !== undefined) return;
-      const delivery = this.delivery!;
-      await raw.prefetch(slot.prefetch, false);
-      const { consumerTag } = await raw.consume(
-        slot.queue,
-        (msg) => {
-          if (msg) slot.deliver(msg, delivery);
-          else slot.serverCancelled(raw);
-        },
-        { noAck: false },
-      );
-      slot.startedOn(raw, consumerTag);
-    });
+    // Once per amqplib channel: the channel's setup and the subscriber may both ask, and both
+    // must see the same outcome (a refusal closes the channel; a second try would only report that).
+    const pending = slot.startOn(raw);
+    if (pending) return pending;
+    return slot.starting(
+      raw,
+      this.serial(async () => {
+        if (this.current !== raw || !this.slots.has(slot) || slot.tagOn(raw) !== undefined) return;
+        const delivery = this.delivery!;
+        await raw.prefetch(slot.prefetch, false);
+        const { consumerTag } = await raw.consume(
+          slot.queue,
+          (msg) => {
+            if (msg) slot.deliver(msg, delivery);
+            else slot.serverCancelled(raw);
+          },
+          { noAck: false },
+        );
+        slot.startedOn(raw, consumerTag);
+      }),
+    );
   }
 
   /** Runs `step` after the steps before it on this channel; its failure does not block later ones. */
@@ -164,6 +184,8 @@ export class ConsumerSlot implements QueueSubscription {
   private tag: string | undefined;
   private listener: ((cause: ConsumerLossCause, reason: string) => void) | undefined;
   private ended = false;
+  private startRaw: ConfirmChannel | undefined;
+  private start: Promise<void> | undefined;
 
   constructor(private readonly channel: ConsumerChannel) {}
 
@@ -194,6 +216,17 @@ export class ConsumerSlot implements QueueSubscription {
 
   /** @internal */ tagOn(raw: ConfirmChannel): string | undefined {
     return this.raw === raw ? this.tag : undefined;
+  }
+
+  /** @internal The registration in progress or done on `raw`, if any. */
+  startOn(raw: ConfirmChannel): Promise<void> | undefined {
+    return this.startRaw === raw ? this.start : undefined;
+  }
+
+  /** @internal */ starting(raw: ConfirmChannel, start: Promise<void>): Promise<void> {
+    this.startRaw = raw;
+    this.start = start;
+    return start;
   }
 
   /** @internal */ startedOn(raw: ConfirmChannel, tag: string): void {

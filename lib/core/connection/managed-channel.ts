@@ -52,6 +52,11 @@ export class ManagedChannel {
     return !this.dead;
   }
 
+  /** True once close() was called: the channel never opens again. */
+  protected get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** True when a write can go out now: the amqplib channel is open on a connected connection. */
   get isOpen(): boolean {
     return this.raw !== undefined && this.host.isConnected;
@@ -81,6 +86,12 @@ export class ManagedChannel {
 
   /** Called for each new amqplib channel; subclasses add their listeners, then call this. */
   protected attach(raw: ConfirmChannel): void {
+    if (this.closed) {
+      // Closed while amqp-connection-manager was still opening it: the wrapper's close() found no
+      // channel to close, and the one it then opened would stay open on the server for good.
+      raw.close().catch(() => undefined);
+      return;
+    }
     this.dead = false;
     this.closeReason = undefined;
     this.raw = raw;

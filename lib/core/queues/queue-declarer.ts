@@ -6,23 +6,27 @@ import { isInequivalentArgError } from '../topology/errors.js';
 import { matchingOptionHint } from '../topology/existing-layout.js';
 import type { Topology } from '../topology/topology.js';
 import { Semaphore } from '../util/semaphore.js';
+import { DeclarationChannels } from './declaration-channels.js';
 
 /**
- * Declarations in progress at once. Each opens a channel of its own: 10,000 sends to 1,000 new
+ * Declarations in progress at once, each on a channel of its own: 10,000 sends to 1,000 new
  * queues would otherwise open 1,000 channels together (RabbitMQ allows 2,047 per connection).
+ * RabbitMQ 3.10 creates durable queues one after another anyway: on a 2-core machine, 600 queues
+ * (q, q.DQ, q.XQ each) took 8.7 s declared one at a time, 2.5 s 8 at a time, 1.8 s 32 at a time.
  */
-export const DECLARATIONS_AT_ONCE = 16;
+export const DECLARATIONS_AT_ONCE = 32;
 
 /**
  * Declares a queue's three queues once (lazily, at first publish or consume) and caches
- * that. Works on a short-lived raw channel: a failed declaration closes its channel, and we
- * must not break a pooled channel with it. A 406 "inequivalent arg" means the queue exists
+ * that. Works on raw channels of its own (kept open through a burst of declarations): a failed
+ * declaration closes its channel, and we must not break a pooled channel with it. A 406 "inequivalent arg" means the queue exists
  * with other arguments: it keeps working, so we warn and go on.
  */
 export class QueueDeclarer {
   private readonly declared = new Map<string, Promise<void>>();
   private readonly done = new Set<string>();
   private readonly slots = new Semaphore(DECLARATIONS_AT_ONCE);
+  private readonly channels = new DeclarationChannels(DECLARATIONS_AT_ONCE);
 
   constructor(
     private readonly holder: ConnectionHolder,
@@ -61,6 +65,7 @@ export class QueueDeclarer {
   forgetAll(): void {
     this.declared.clear();
     this.done.clear();
+    void this.channels.closeAll();
   }
 
   private async declare(q: string): Promise<void> {
@@ -75,7 +80,7 @@ export class QueueDeclarer {
 
   private async declareNow(q: string): Promise<void> {
     const lease = await this.holder.acquireForQueues();
-    let channel: QueueChannel | undefined;
+    let channel: QueueChannel | undefined = this.channels.take();
     try {
       for (const declaration of this.topology.declarationsFor(q)) {
         if (!channel?.isOpen) channel = await lease.openQueueChannel();
@@ -94,7 +99,7 @@ export class QueueDeclarer {
       }
     } finally {
       lease.release();
-      await channel?.close();
+      if (channel) await this.channels.give(channel);
     }
   }
 }

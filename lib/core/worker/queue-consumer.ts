@@ -14,6 +14,7 @@ import type { Outcome } from './message-processor.js';
 import { MiddlewareFailures } from './middleware-failures.js';
 import type { WorkerHost } from './worker-host.js';
 import { prefetchFor, type WorkerSettings } from './worker-options.js';
+import { settledWithin } from '../util/settled-within.js';
 
 /** Pause before a message is handed back after a transient failure, so it does not spin. */
 const REQUEUE_PAUSE_MS = CONSUMER_RESTART.requeuePause;
@@ -394,16 +395,4 @@ export class QueueConsumer {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves when `work` settles or after `ms`, whichever first; never rejects. */
-function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -69,6 +69,8 @@ describe('BrokerModule.forRoot', () => {
       expect(broker.connections()).toEqual([]);
       await ensureConsumerConnection(broker);
       await ensureProducerConnection(broker);
+      // A consumer connection stays open while a consumer runs on it (one held here).
+      await broker.acquire('consumer');
       expect((await serverConnectionsNamed(name)).length).toBe(strategy === 'shared' ? 1 : 2);
       await app.close();
       await waitFor(async () => (await serverConnectionsNamed(name)).length === 0, {

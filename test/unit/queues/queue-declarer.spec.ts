@@ -1,11 +1,12 @@
 /**
  * QueueDeclarer against a fake queue channel: each queue's three queues declared once and
  * cached, a 406 (existing queue with other arguments) warned about and the next declaration on
- * a fresh channel, a failure not cached, forget() declaring again, the lease always given back.
+ * a fresh channel, a failure not cached, forget() declaring again, the lease always given back,
+ * declarations bounded in number at a time, channels kept through a burst and closed when idle.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { QueueChannel } from '../../../lib/core/connection/queue-channel.js';
-import { QueueDeclarer } from '../../../lib/core/queues/queue-declarer.js';
+import { DECLARATIONS_AT_ONCE, QueueDeclarer } from '../../../lib/core/queues/queue-declarer.js';
 import { DefaultDramatiqTopology } from '../../../lib/core/topology/topology.js';
 import { CapturingLogger } from '../../support/broker-fixtures.js';
 import { FakeHolder } from '../../support/fake-channels.js';
@@ -56,17 +57,37 @@ function inequivalent(name: string): Error {
 }
 
 describe('QueueDeclarer', () => {
-  it("declares a queue's three queues once, on one short-lived channel, and caches it", async () => {
-    const { declarer, declaredNames, channels, holder } = setup();
-    expect(declarer.isDeclared('q')).toBe(false);
-    await Promise.all([declarer.ensure('q'), declarer.ensure('q.DQ')]);
-    expect(declaredNames).toEqual(['q.XQ', 'q', 'q.DQ']);
-    expect(channels).toHaveLength(1);
-    expect(channels[0]!.closed).toBe(1);
-    expect(declarer.isDeclared('q.DQ')).toBe(true);
-    await declarer.ensure('q');
-    expect(declaredNames).toHaveLength(3);
-    expect(holder.outstanding).toBe(0);
+  it("declares a queue's three queues once, on one channel, and caches it; the channel serves the next queue, then closes when idle", async () => {
+    jest.useFakeTimers();
+    try {
+      const { declarer, declaredNames, channels, holder } = setup();
+      expect(declarer.isDeclared('q')).toBe(false);
+      await Promise.all([declarer.ensure('q'), declarer.ensure('q.DQ')]);
+      expect(declaredNames).toEqual(['q.XQ', 'q', 'q.DQ']);
+      expect(channels).toHaveLength(1);
+      expect(declarer.isDeclared('q.DQ')).toBe(true);
+      await declarer.ensure('q');
+      expect(declaredNames).toHaveLength(3);
+      expect(holder.outstanding).toBe(0);
+      await declarer.ensure('other');
+      expect(channels).toHaveLength(1); // kept open between declarations
+      expect(channels[0]!.closed).toBe(0);
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(channels[0]!.closed).toBe(1); // closed once idle
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it(`runs at most ${DECLARATIONS_AT_ONCE} declarations at once; the others wait their turn`, async () => {
+    const { declarer, channels } = setup();
+    const all = Array.from({ length: 100 }, (_, i) => declarer.ensure(`q${i}`));
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(channels.length).toBeLessThanOrEqual(DECLARATIONS_AT_ONCE);
+    await Promise.all(all);
+    expect(channels.length).toBeLessThanOrEqual(DECLARATIONS_AT_ONCE);
+    expect(declarer.queues()).toHaveLength(100);
   });
 
   it('a 406 on an existing queue is a warning; the rest is declared on a fresh channel', async () => {

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// The `scale` workload: one worker for many queues (one actor each), both strategies.
+//
+//   node bench/scale.mjs [--queues 10,100,1000] [--strategies shared,pooled] [--messages 20000]
+//                        [--rounds 1] [--out FILE] [--lib worktree|head|dist]
+//
+// For each strategy and queue count N, in a fresh child process: start time of the worker (queues
+// declared and consumed), connections and channels as RabbitMQ reports them, RSS after start and
+// at the end, and the end-to-end rate of M messages spread round-robin over the N queues. Each
+// many-queue row is compared with a one-queue run at the same total prefetch (the same total
+// concurrency on one queue), measured in the same round: the target is >= 0.8x.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { AMQP_URL, median, mb, now, waitFor } from './common.mjs';
+import { buildLib, removeLib } from './build-lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+
+/** Total concurrency of every run: per queue it is TOTAL / N, at least 1 (prefetch is twice that). */
+const TOTAL_CONCURRENCY = 100;
+const WINDOW = 1_000;
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: one measurement.
+
+async function child(config) {
+  const { loadLib } = await import('./lib.mjs');
+  const { DramatiqBroker } = await loadLib('core');
+  const { strategy, queues: n, messages, concurrency, name } = config;
+  const broker = new DramatiqBroker({ strategy, url: AMQP_URL, connectionName: name });
+  const queues = [];
+  let handled = 0;
+  for (let i = 0; i < n; i++) {
+    const queue = `${name}-${i}`;
+    queues.push(queue);
+    broker.registerActor(`scale_${i}`, () => void (handled += 1), { queueName: queue });
+  }
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = now();
+  const worker = broker.createWorker({ queues, concurrency });
+  await worker.start();
+  const startMs = now() - t0;
+  const rssStarted = process.memoryUsage().rss;
+  const server = await serverCounts(name);
+  let rssPeak = rssStarted;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
+
+  const cpu0 = process.cpuUsage();
+  const t1 = now();
+  let next = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < messages) {
+      const i = next++;
+      await broker.send(`scale_${i % n}`, { args: [] }).catch(() => void (failed += 1));
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  await waitFor(() => handled >= messages, 300_000, 'all messages handled', 5);
+  const seconds = (now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  const tStop = now();
+  await worker.stop();
+  const stopMs = now() - tStop;
+  for (let i = 0; i < queues.length; i += 50) {
+    await Promise.all(queues.slice(i, i + 50).map((q) => broker.deleteQueue(q).catch(() => undefined)));
+  }
+  await broker.close();
+  return {
+    ok: failed === 0,
+    failed,
+    startMs,
+    stopMs,
+    connections: server.connections,
+    channels: server.channels,
+    rssBeforeMB: mb(rssBefore),
+    rssStartedMB: mb(rssStarted),
+    rssPeakMB: mb(rssPeak),
+    rate: messages / seconds,
+    cpuUsPerMsg: (cpu.user + cpu.system) / messages,
+  };
+}
+
+/** Connections carrying `name` and their channels, as RabbitMQ reports them. */
+async function serverCounts(name) {
+  const ctl = process.env.RABBITMQCTL ?? '/usr/sbin/rabbitmqctl';
+  const { stdout } = await run(ctl, ['-q', 'list_connections', 'channels', 'client_properties'], {
+    maxBuffer: 64 << 20,
+  });
+  const mine = stdout.split('\n').filter((line) => line.includes(`"${name}"`));
+  return {
+    connections: mine.length,
+    channels: mine.reduce((sum, line) => sum + Number(line.split('\t')[0]), 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestrator.
+
+function runChild(config, libDir) {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_LIB_DIR: libDir ?? '', BENCH_LIB: libDir ? 'snapshot' : 'dist' },
+    });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 600_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('SCALE_RESULT '));
+      resolve(line ? JSON.parse(line.slice(13)) : { ok: false, error: `child exited ${code} without a result` });
+    });
+  });
+}
+
+async function main() {
+  const queueCounts = arg('queues', '10,100,1000').split(',').map(Number);
+  const strategies = arg('strategies', 'shared,pooled').split(',');
+  const messages = Number(arg('messages', '20000'));
+  const rounds = Number(arg('rounds', '1'));
+  const out = arg('out');
+  const lib = arg('lib', 'worktree');
+  const libDir = lib === 'dist' ? undefined : await buildLib(lib, `scale-${process.pid}`);
+  const rows = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const strategy of strategies) {
+        for (const n of queueCounts) {
+          const concurrency = Math.max(1, Math.floor(TOTAL_CONCURRENCY / n));
+          const totalConcurrency = concurrency * n;
+          const tag = `scale-${strategy}-${n}-${Date.now().toString(36)}`;
+          const many = await runChild({ strategy, queues: n, messages, concurrency, name: tag }, libDir);
+          const one = await runChild(
+            { strategy, queues: 1, messages, concurrency: totalConcurrency, name: `${tag}-one` },
+            libDir,
+          );
+          const row = { round, strategy, queues: n, concurrency, totalPrefetch: 2 * totalConcurrency, many, one };
+          row.ratio = many.rate / one.rate;
+          rows.push(row);
+          const f = (x, d = 0) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+          console.log(
+            `[scale] ${strategy} ${n} queues: start ${f(many.startMs)} ms, ${many.connections} connection(s), ` +
+              `${many.channels} channel(s), RSS ${f(many.rssStartedMB)} MB started / ${f(many.rssPeakMB)} MB peak, ` +
+              `${f(many.rate)} msg/s vs one queue ${f(one.rate)} msg/s (same total prefetch ${row.totalPrefetch}): ` +
+              `${f(row.ratio, 2)}x` +
+              (many.ok && one.ok ? '' : ` FAILED: ${many.error ?? one.error ?? `${many.failed} sends failed`}`),
+          );
+        }
+      }
+    }
+  } finally {
+    if (libDir) removeLib(libDir);
+  }
+  const summary = {};
+  for (const strategy of strategies) {
+    for (const n of queueCounts) {
+      const mine = rows.filter((r) => r.strategy === strategy && r.queues === n);
+      summary[`${strategy}/${n}`] = {
+        startMs: median(mine.map((r) => r.many.startMs)),
+        connections: median(mine.map((r) => r.many.connections)),
+        channels: median(mine.map((r) => r.many.channels)),
+        rssPeakMB: median(mine.map((r) => r.many.rssPeakMB)),
+        rate: median(mine.map((r) => r.many.rate)),
+        ratioToOneQueue: median(mine.map((r) => r.ratio)),
+      };
+    }
+  }
+  console.table(summary);
+  const cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).toString().trim();
+  if (out) writeFileSync(out, JSON.stringify({ cpu, messages, rounds, rows, summary }, null, 2));
+  if (rows.some((r) => !r.many.ok || !r.one.ok)) process.exitCode = 1;
+}
+
+if (process.argv[2] === '--child') {
+  child(JSON.parse(process.argv[3])).then(
+    (result) => {
+      process.stdout.write(`SCALE_RESULT ${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stdout.write(`SCALE_RESULT ${JSON.stringify({ ok: false, error: String(err?.stack ?? err) })}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  await main();
+}
