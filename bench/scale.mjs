@@ -11,13 +11,11 @@
 // concurrency on one queue), measured in the same round: the target is >= 0.8x.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AMQP_URL, median, mb, now, waitFor } from './common.mjs';
 import { buildLib, removeLib } from './build-lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 
 /** Total concurrency of every run: per queue it is TOTAL / N, at least 1 (prefetch is twice that). */
