@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // The `scale` workload: one worker for many queues (one actor each), both strategies.
 //
-//   node bench/scale.mjs [--queues 10,100,1000] [--strategies shared,pooled] [--messages 20000]
+//   node bench/scale.mjs [--queues 10,100,1000] [--strategies raw,shared,pooled] [--messages 20000]
 //                        [--rounds 1] [--out FILE] [--lib worktree|head|dist]
 //
 // For each strategy and queue count N, in a fresh child process: start time of the worker (queues
 // declared and consumed), connections and channels as RabbitMQ reports them, RSS after start and
 // at the end, and the end-to-end rate of M messages spread round-robin over the N queues. Each
 // many-queue row is compared with a one-queue run at the same total prefetch (the same total
-// concurrency on one queue), measured in the same round: the target is >= 0.8x.
+// concurrency on one queue), measured in the same round: the target is >= 0.8x. `raw` (raw
+// amqplib over the same queues) shows what RabbitMQ itself makes of the layout; ours is also
+// reported against it at each N.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +33,13 @@ function arg(name, fallback) {
 // Child: one measurement.
 
 async function child(config) {
+  if (config.strategy === 'raw') return rawChild(config);
   const { loadLib } = await import('./lib.mjs');
   const { DramatiqBroker } = await loadLib('core');
   const { strategy, queues: n, messages, concurrency, name } = config;
-  const broker = new DramatiqBroker({ strategy, url: AMQP_URL, connectionName: name });
+  // Diagnostic only (the reported rows use defaults): BENCH_SCALE_OPTIONS='{"maxConsumersPerChannel":1}'.
+  const extra = JSON.parse(process.env.BENCH_SCALE_OPTIONS ?? '{}');
+  const broker = new DramatiqBroker({ strategy, url: AMQP_URL, connectionName: name, ...extra });
   const queues = [];
   let handled = 0;
   for (let i = 0; i < n; i++) {
@@ -89,6 +94,73 @@ async function child(config) {
   };
 }
 
+/**
+ * Raw amqplib over the same queues, as the baseline of what RabbitMQ itself does with the layout:
+ * one connection, a confirm channel publishing (persistent, mandatory, a confirm per message, the
+ * same 1,000 in flight), and N consumers spread over up to 100 channels, each with prefetch 2 x
+ * concurrency, an ack per message.
+ */
+async function rawChild(config) {
+  const { default: amqplib } = await import('amqplib');
+  const { queues: n, messages, concurrency, name } = config;
+  const conn = await amqplib.connect(AMQP_URL, { clientProperties: { connection_name: name } });
+  const pub = await conn.createConfirmChannel();
+  const queues = Array.from({ length: n }, (_, i) => `${name}-${i}`);
+  for (const q of queues) await pub.assertQueue(q, { durable: true });
+  let handled = 0;
+  const channels = [];
+  for (let i = 0; i < Math.min(n, 100); i++) channels.push(await conn.createChannel());
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const ch = channels[i % channels.length];
+    await ch.prefetch(2 * concurrency, false);
+    await ch.consume(queues[i], (msg) => {
+      if (!msg) return;
+      JSON.parse(msg.content.toString());
+      handled += 1;
+      ch.ack(msg);
+    });
+  }
+  const startMs = now() - t0;
+  const server = await serverCounts(name);
+  const body = (i) =>
+    Buffer.from(JSON.stringify({ queue_name: queues[i % n], actor_name: `scale_${i % n}`, args: [], kwargs: {} }));
+  const cpu0 = process.cpuUsage();
+  const t1 = now();
+  let next = 0;
+  const lane = async () => {
+    while (next < messages) {
+      const i = next++;
+      await new Promise((resolve, reject) =>
+        pub.publish('', queues[i % n], body(i), { persistent: true, mandatory: true }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  await waitFor(() => handled >= messages, 300_000, 'all messages handled', 5);
+  const seconds = (now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const rss = process.memoryUsage().rss;
+  for (const ch of channels) await ch.close();
+  for (const q of queues) await pub.deleteQueue(q);
+  await conn.close();
+  return {
+    ok: true,
+    failed: 0,
+    startMs,
+    connections: server.connections,
+    channels: server.channels,
+    rssBeforeMB: mb(rssBefore),
+    rssStartedMB: mb(rssBefore),
+    rssPeakMB: mb(rss),
+    rate: messages / seconds,
+    cpuUsPerMsg: (cpu.user + cpu.system) / messages,
+  };
+}
+
 /** Connections carrying `name` and their channels, as RabbitMQ reports them. */
 async function serverCounts(name) {
   const ctl = process.env.RABBITMQCTL ?? '/usr/sbin/rabbitmqctl';
@@ -124,7 +196,7 @@ function runChild(config, libDir) {
 
 async function main() {
   const queueCounts = arg('queues', '10,100,1000').split(',').map(Number);
-  const strategies = arg('strategies', 'shared,pooled').split(',');
+  const strategies = arg('strategies', 'raw,shared,pooled').split(',');
   const messages = Number(arg('messages', '20000'));
   const rounds = Number(arg('rounds', '1'));
   const out = arg('out');

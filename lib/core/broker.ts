@@ -95,6 +95,8 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   private readonly enqueuer: Enqueuer;
   private readonly publisher: Publisher;
   private runningWorkers = 0;
+  /** Queues consumed by the running workers (the shared publish cap grows with them). */
+  private consumedQueues = 0;
   private readonly admin: QueueAdmin;
   /** Where results are stored and read; undefined when the `results` option is not set. */
   readonly resultBackend: ResultBackend | undefined;
@@ -244,14 +246,19 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
   /**
    * With 'shared', publishes and the consumers' acks travel on one connection, and RabbitMQ's
    * flow control throttles the whole connection: while a worker runs, publishes in flight are
-   * capped (maxPublishesWhileConsuming) so that a publishing burst cannot starve the acks.
+   * capped so that a publishing burst cannot starve the acks. Each queue process grants its own
+   * credit, so the cap is maxPublishesWhileConsuming per consumed queue: 200 for a worker of one
+   * queue; a worker of 100 queues, whose sends spread over them, is not held back to 200.
    * Called by the broker's workers as they start and stop.
    * @internal
    */
-  workerRunning(running: boolean): void {
+  workerRunning(running: boolean, queueCount: number): void {
     this.runningWorkers = Math.max(0, this.runningWorkers + (running ? 1 : -1));
+    this.consumedQueues =
+      this.runningWorkers === 0 ? 0 : Math.max(0, this.consumedQueues + (running ? 1 : -1) * queueCount);
     const cap = this.settings.pools.publishesWhileConsuming;
-    if (cap !== undefined) this.publisher.limitInFlight(this.runningWorkers > 0 ? cap : undefined);
+    if (cap !== undefined)
+      this.publisher.limitInFlight(this.runningWorkers > 0 ? cap * Math.max(1, this.consumedQueues) : undefined);
   }
 
   /** Sends holding a publish slot, sends waiting for one, and the number of slots now. */

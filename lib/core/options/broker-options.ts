@@ -77,8 +77,10 @@ export interface PoolOptions {
   maxConsumersPerChannel?: number;
   /**
    * strategy 'shared': most publishes in progress (written and awaiting their confirm, or
-   * waiting for a reconnect to retry) while a worker of this broker is running. RabbitMQ's flow control throttles a whole connection: a publishing burst would
-   * also hold back the acks of the consumers on the shared connection. Default 200.
+   * waiting for a reconnect to retry) per queue consumed by the running workers of this broker.
+   * RabbitMQ's flow control throttles a whole connection: a publishing burst would also hold
+   * back the acks of the consumers on the shared connection. Each queue grants its own credit,
+   * so the cap grows with the queues consumed. Default 200.
    */
   maxPublishesWhileConsuming?: number;
   /**

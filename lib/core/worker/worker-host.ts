@@ -23,8 +23,8 @@ export interface WorkerHost {
   forgetQueue(queueName: string): void;
   enqueue(message: DramatiqMessage, options?: { delay?: number }): Promise<DramatiqMessage>;
   getActor(name: string): ActorDefinition | undefined;
-  /** A worker of this host started (true) or stopped (false) consuming. */
-  workerRunning?(running: boolean): void;
+  /** A worker of this host started (true) or stopped (false) consuming `queueCount` queues. */
+  workerRunning?(running: boolean, queueCount: number): void;
   /** Where consumers report dead-letters and delayed messages held. */
   readonly events?: BrokerEvents;
 }

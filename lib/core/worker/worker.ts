@@ -43,7 +43,7 @@ export class Worker {
       new QueueConsumer(delayQueueName(q), this.host, this.settings),
     ]);
     try {
-      this.host.workerRunning?.(true);
+      this.host.workerRunning?.(true, names.length);
       await Promise.all(this.consumers.map((c) => c.start()));
     } catch (err) {
       await this.stop();
@@ -60,7 +60,7 @@ export class Worker {
       await Promise.all(this.consumers.map((c) => c.stop(this.settings.shutdownTimeout)));
     } finally {
       // After the drain: actors finishing during it may still publish, and their acks still flow.
-      if (wasRunning) this.host.workerRunning?.(false);
+      if (wasRunning) this.host.workerRunning?.(false, this.queues.length);
     }
     this.host.logger.log(`Worker stopped in ${Date.now() - started} ms (queues: ${this.queues.join(', ')}).`);
   }

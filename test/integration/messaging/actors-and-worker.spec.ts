@@ -265,7 +265,7 @@ describe('publishes while a worker runs', () => {
     expect(broker.publishStats()).toEqual({ inFlight: 0, waiting: 0, limit: channelCapacity });
   });
 
-  it('(shared) keeps the cap while any of two workers runs, and lifts it once both stopped', async () => {
+  it('(shared) keeps the cap (per consumed queue) while any of two workers runs, and lifts it once both stopped', async () => {
     const { broker } = makeBroker('shared', { maxPublishesWhileConsuming: 30 });
     broker.registerActor('a', () => undefined, { queueName: uniqueName('cap-a') });
     broker.registerActor('b', () => undefined, { queueName: uniqueName('cap-b') });
@@ -273,7 +273,9 @@ describe('publishes while a worker runs', () => {
     const first = broker.createWorker({ queues: [qa] });
     const second = broker.createWorker({ queues: [qb] });
     await first.start();
+    expect(broker.publishStats().limit).toBe(30);
     await second.start();
+    expect(broker.publishStats().limit).toBe(60); // 30 per consumed queue
     await first.stop();
     expect(broker.publishStats().limit).toBe(30);
     await second.stop();
