@@ -62,6 +62,13 @@ export interface DramatiqBrokerOptions extends BrokerOptions, MessagingOptions {
   groupCallbacks?: GroupCallbacksOption;
 }
 
+/**
+ * 'shared': the publish cap while workers run grows by maxPublishesWhileConsuming per consumed
+ * queue, up to this many queues (a worker of 100 queues measured 6,700 msg/s end to end held to
+ * 200 in flight, 9,700 with 1,000).
+ */
+const CAP_QUEUES_COUNTED = 5;
+
 /** What a message to an actor by name is made of; everything has a default. */
 export type MessageInput = Omit<SendOptions, 'delay'>;
 
@@ -247,8 +254,9 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
    * With 'shared', publishes and the consumers' acks travel on one connection, and RabbitMQ's
    * flow control throttles the whole connection: while a worker runs, publishes in flight are
    * capped so that a publishing burst cannot starve the acks. Each queue process grants its own
-   * credit, so the cap is maxPublishesWhileConsuming per consumed queue: 200 for a worker of one
-   * queue; a worker of 100 queues, whose sends spread over them, is not held back to 200.
+   * credit, so the cap is maxPublishesWhileConsuming per consumed queue, for up to
+   * CAP_QUEUES_COUNTED queues: 200 for a worker of one queue, 1,000 for one of 5 or more. Not
+   * more: a burst to one queue still throttles the whole connection.
    * Called by the broker's workers as they start and stop.
    * @internal
    */
@@ -258,7 +266,9 @@ export class DramatiqBroker implements MiddlewareHost, WorkerHost {
       this.runningWorkers === 0 ? 0 : Math.max(0, this.consumedQueues + (running ? 1 : -1) * queueCount);
     const cap = this.settings.pools.publishesWhileConsuming;
     if (cap !== undefined)
-      this.publisher.limitInFlight(this.runningWorkers > 0 ? cap * Math.max(1, this.consumedQueues) : undefined);
+      this.publisher.limitInFlight(
+        this.runningWorkers > 0 ? cap * Math.min(CAP_QUEUES_COUNTED, Math.max(1, this.consumedQueues)) : undefined,
+      );
   }
 
   /** Sends holding a publish slot, sends waiting for one, and the number of slots now. */

@@ -154,7 +154,11 @@ export class FakeConsumerChannel {
   cancelled = false;
   private lost: ((cause: 'connection' | 'channel' | 'cancelled', reason: string) => void) | undefined;
 
+  /** The server refuses the next consume with this error. */
+  refuse: Error | undefined;
+
   async consume(queue: string, prefetch: number, handlers: ConsumeHandlers): Promise<void> {
+    if (this.refuse) throw this.refuse;
     this.queue = queue;
     this.prefetch = prefetch;
     this.handlers = handlers;

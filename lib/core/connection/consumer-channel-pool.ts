@@ -12,6 +12,8 @@ import { type LeaseOwner, PoolLease } from './pool-lease.js';
  */
 export class ConsumerChannelPool implements LeaseOwner<ConsumerChannel> {
   private readonly consumers = new Map<ConsumerChannel, number>();
+  /** Channels lent whole (broker.acquire('consumer')): no worker consumer is placed on them. */
+  private readonly dedicated = new Set<ConsumerChannel>();
   private created = 0;
   private closed = false;
 
@@ -31,21 +33,35 @@ export class ConsumerChannelPool implements LeaseOwner<ConsumerChannel> {
   /** Consumers that can still be placed on this connection. */
   get room(): number {
     let room = (this.maxChannels - this.consumers.size) * this.consumersPerChannel;
-    for (const [channel, n] of this.consumers) if (channel.usable) room += this.consumersPerChannel - n;
+    for (const [channel, n] of this.consumers) {
+      if (channel.usable && !this.dedicated.has(channel)) room += this.consumersPerChannel - n;
+    }
     return room;
   }
 
-  /** A lease for one consumer, or undefined when every channel is full and no more may open. */
-  tryAcquire(): PoolLease<ConsumerChannel> | undefined {
+  /**
+   * A lease for one consumer, or undefined when every channel is full and no more may open.
+   * `dedicated`: a channel of its own, shared with nobody (code outside the worker may consume
+   * on it, which the worker's ack batches would not know of).
+   */
+  tryAcquire(dedicated = false): PoolLease<ConsumerChannel> | undefined {
     if (this.closed) return undefined;
     let channel: ConsumerChannel | undefined;
-    if (this.consumers.size < this.maxChannels) {
+    if (dedicated) {
+      if (this.consumers.size >= this.maxChannels) this.dropDead();
+      if (this.consumers.size >= this.maxChannels) return undefined;
+      this.created += 1;
+      channel = this.connection.createChannel('consumer', `consumer-${this.created}`);
+      this.consumers.set(channel, 0);
+      this.dedicated.add(channel);
+    } else if (this.consumers.size < this.maxChannels) {
       this.created += 1;
       channel = this.connection.createChannel('consumer', `consumer-${this.created}`);
       this.consumers.set(channel, 0);
     } else {
       let fewest = this.consumersPerChannel;
       for (const [candidate, n] of this.consumers) {
+        if (this.dedicated.has(candidate)) continue;
         if (!candidate.usable) {
           this.drop(candidate);
           continue;
@@ -87,8 +103,13 @@ export class ConsumerChannelPool implements LeaseOwner<ConsumerChannel> {
     else this.consumers.set(channel, n - 1);
   }
 
+  private dropDead(): void {
+    for (const channel of [...this.consumers.keys()]) if (!channel.usable) this.drop(channel);
+  }
+
   private drop(channel: ConsumerChannel): void {
     if (!this.consumers.delete(channel)) return;
+    this.dedicated.delete(channel);
     // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
     void channel.close();
     if (this.consumers.size === 0 && !this.closed) this.onEmpty();

@@ -115,26 +115,31 @@ export class ConsumerChannel extends ManagedChannel {
     this.slots.add(slot);
     // A channel just created opens a moment after its connection: wait for it, so that a
     // refusal of this consumer reaches the caller instead of only the log.
-    if (!this.isOpen && this.host.isConnected) await settledWithin(this.whenOpen(), OPEN_WAIT_MS);
+    if (!this.isOpen && this.host.isConnected) {
+      await settledWithin(this.whenOpen(), OPEN_WAIT_MS);
+      if (!this.isOpen && this.host.isConnected) {
+        // amqp-connection-manager does not try again after a failed channel open (channel_max
+        // reached on the server, say): report it instead of a consumer that never starts.
+        this.slots.delete(slot);
+        throw new Error(`Consumer channel ${this.name} did not open within ${OPEN_WAIT_MS} ms.`);
+      }
+    }
     return this.start(slot);
   }
 
-  /** @internal */ remove(slot: ConsumerSlot): void {
-    if (!this.slots.delete(slot)) return;
-    const raw = this.current;
-    // Ended without a cancel (a lease discarded while its consumer still runs): cancel it here,
-    // or its deliveries would sit unacked for as long as the channel's other consumers keep it open.
-    if (raw && slot.tagOn(raw) !== undefined) {
-      const tag = slot.tagOn(raw)!;
-      this.serial(() => raw.cancel(tag).then(() => undefined)).catch(() => undefined);
-    }
-  }
-
-  /** @internal */ async cancelSlot(slot: ConsumerSlot): Promise<void> {
-    const raw = this.current;
-    const tag = raw ? slot.tagOn(raw) : undefined;
-    slot.forgetTag();
-    if (raw && tag !== undefined && this.isOpen) await this.serial(() => raw.cancel(tag).then(() => undefined));
+  /**
+   * @internal The consumer stops for good (cancel, or its lease ended): it is no longer
+   * registered again after a reconnect, and RabbitMQ is told to cancel it. Read in the chain,
+   * after any registration still in progress, so a consume that was under way is cancelled too.
+   */
+  retire(slot: ConsumerSlot): Promise<void> {
+    this.slots.delete(slot);
+    return this.serial(async () => {
+      const raw = this.current;
+      const tag = raw ? slot.tagOn(raw) : undefined;
+      slot.forgetTag();
+      if (raw && tag !== undefined && this.isOpen) await raw.cancel(tag);
+    });
   }
 
   private start(slot: ConsumerSlot): Promise<void> {
@@ -159,6 +164,11 @@ export class ConsumerChannel extends ManagedChannel {
           { noAck: false },
         );
         slot.startedOn(raw, consumerTag);
+        // Retired while its consume was on the way: cancel it now rather than leave it delivering.
+        if (!this.slots.has(slot) && slot.tagOn(raw) !== undefined) {
+          slot.forgetTag();
+          await raw.cancel(consumerTag);
+        }
       }),
     );
   }
@@ -186,6 +196,7 @@ export class ConsumerSlot implements QueueSubscription {
   private ended = false;
   private startRaw: ConfirmChannel | undefined;
   private start: Promise<void> | undefined;
+  private cancelledOn: ConfirmChannel | undefined;
 
   constructor(private readonly channel: ConsumerChannel) {}
 
@@ -197,7 +208,7 @@ export class ConsumerSlot implements QueueSubscription {
   }
 
   cancel(): Promise<void> {
-    return this.channel.cancelSlot(this);
+    return this.channel.retire(this);
   }
 
   onLost(listener: (cause: ConsumerLossCause, reason: string) => void): () => void {
@@ -211,7 +222,7 @@ export class ConsumerSlot implements QueueSubscription {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.channel.remove(this);
+    this.channel.retire(this).catch(() => undefined);
   }
 
   /** @internal */ tagOn(raw: ConfirmChannel): string | undefined {
@@ -231,7 +242,8 @@ export class ConsumerSlot implements QueueSubscription {
 
   /** @internal */ startedOn(raw: ConfirmChannel, tag: string): void {
     this.raw = raw;
-    this.tag = tag;
+    // Cancelled by the server in the same read as its consume-ok: not registered any more.
+    this.tag = this.cancelledOn === raw ? undefined : tag;
   }
 
   /** @internal */ forgetTag(): void {
@@ -254,7 +266,9 @@ export class ConsumerSlot implements QueueSubscription {
   }
 
   /** @internal */ serverCancelled(raw: ConfirmChannel): void {
-    if (this.raw !== raw) return;
+    // startRaw, not raw: the cancel may come before the consume call has resolved.
+    if (this.startRaw !== raw) return;
+    this.cancelledOn = raw;
     this.tag = undefined;
     this.lost('cancelled', 'RabbitMQ cancelled the consumer (its queue was deleted?)');
   }

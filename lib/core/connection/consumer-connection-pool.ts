@@ -41,13 +41,17 @@ export class ConsumerConnectionPool {
     return room;
   }
 
-  /** A place for one consumer; fails at once when the pool is full (waiting would not free one). */
-  async acquire(): Promise<ConsumerLease> {
+  /**
+   * A place for one consumer; fails at once when the pool is full (waiting would not free one).
+   * `dedicated`: a channel of its own (see ConsumerChannelPool.tryAcquire).
+   */
+  async acquire(dedicated = false): Promise<ConsumerLease> {
     if (this.closed) throw new BrokerClosedError('a consumer connection request');
     let target: ConsumerConnection | undefined;
     let lease: ConsumerLease | undefined;
-    for (const c of this.open) {
-      lease = c.channels.tryAcquire();
+    // A copy: a dead channel dropped on the way may empty (and remove) its connection.
+    for (const c of [...this.open]) {
+      lease = c.channels.tryAcquire(dedicated);
       if (lease) {
         target = c;
         break;
@@ -58,7 +62,7 @@ export class ConsumerConnectionPool {
         throw new ConsumerCapacityError('pooled', 1, 0, this.placement);
       }
       target = this.create();
-      lease = target.channels.tryAcquire()!;
+      lease = target.channels.tryAcquire(dedicated)!;
     }
     try {
       await target!.connection.ready();

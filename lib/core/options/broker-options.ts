@@ -80,7 +80,7 @@ export interface PoolOptions {
    * waiting for a reconnect to retry) per queue consumed by the running workers of this broker.
    * RabbitMQ's flow control throttles a whole connection: a publishing burst would also hold
    * back the acks of the consumers on the shared connection. Each queue grants its own credit,
-   * so the cap grows with the queues consumed. Default 200.
+   * so the cap grows with the queues consumed, counting up to 5. Default 200.
    */
   maxPublishesWhileConsuming?: number;
   /**

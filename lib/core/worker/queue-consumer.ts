@@ -94,9 +94,19 @@ export class QueueConsumer {
         cause === 'connection' ? this.host.restartDelayMs : CONSUMER_RESTART.channelClosedDelay,
       ),
     );
-    await lease.consumer.consume(this.queueName, prefetch, {
-      delivered: (delivery, channel) => this.onDelivery(delivery, channel),
-    });
+    try {
+      await lease.consumer.consume(this.queueName, prefetch, {
+        delivered: (delivery, channel) => this.onDelivery(delivery, channel),
+      });
+    } catch (err) {
+      // Refused (or its channel failed): this lease is done; the caller decides about a retry,
+      // and a late loss report of the same channel must not schedule a second one.
+      this.detachLease?.();
+      this.detachLease = undefined;
+      if (this.lease === lease) this.lease = undefined;
+      await lease.discard();
+      throw err;
+    }
     this.host.logger.log(`Consuming "${this.queueName}" (prefetch ${prefetch}).`);
   }
 
@@ -143,6 +153,7 @@ export class QueueConsumer {
     this.host.forgetQueue(this.canonical);
     void old.discard();
     this.host.logger.warn(`The consumer of "${this.queueName}" stopped: ${reason}. Restarting it in ${delay} ms.`);
+    clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       this.start().catch((err: Error) => {
         this.host.logger.error(`Restarting the consumer of "${this.queueName}" failed: ${err.message}`);
@@ -152,6 +163,8 @@ export class QueueConsumer {
   }
 
   private scheduleRestartAfterFailure(): void {
+    if (this.stopped) return;
+    clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       this.start().catch(() => this.scheduleRestartAfterFailure());
     }, this.host.restartDelayMs);

@@ -214,6 +214,53 @@ describe('ConsumerChannel: many consumers, one channel', () => {
     expect(raw.calls).toEqual([]);
   });
 
+  it('a consumer whose lease ends while its consume is on the way is cancelled as soon as it registers', async () => {
+    const { channel, open } = setup();
+    const raw = open();
+    const slot = channel.subscription();
+    const consuming = slot.consume('a', 1, { delivered: () => undefined });
+    for (let i = 0; i < 100 && !raw.calls.includes('consume a'); i++) await new Promise((r) => setImmediate(r));
+    slot.end(); // its consume is on the way to the server
+    await consuming;
+    await settle();
+    expect(raw.calls).toEqual(['qos 1', 'consume a', 'cancel tag-1']);
+    expect(raw.consumers.size).toBe(0);
+  });
+
+  it('a cancelled consumer is not registered again after a reconnect', async () => {
+    const { channel, open } = setup();
+    const first = open();
+    const a = channel.subscription();
+    await a.consume('a', 1, { delivered: () => undefined });
+    await channel.subscription().consume('b', 3, { delivered: () => undefined });
+    await a.cancel();
+    expect(first.calls).toContain('cancel tag-1');
+    first.emit('close');
+    const second = open();
+    await settle();
+    expect(second.calls).toEqual(['qos 3', 'consume b']);
+  });
+
+  it('a server cancel in the same read as the consume-ok still reports the consumer lost', async () => {
+    const { channel, open } = setup();
+    const raw = open();
+    const slot = channel.subscription();
+    const lost: string[] = [];
+    slot.onLost((cause) => void lost.push(cause));
+    // The server cancels at once, before the consume call's promise has resolved.
+    const original = raw.consume.bind(raw);
+    raw.consume = (queue: string, cb: Callback) =>
+      original(queue, cb).then((ok) => {
+        cb(null);
+        return ok;
+      });
+    await slot.consume('gone-soon', 1, { delivered: () => undefined });
+    expect(lost).toEqual(['cancelled']);
+    slot.end();
+    await settle();
+    expect(raw.calls).not.toContain('cancel tag-1'); // nothing left to cancel
+  });
+
   it("a failed consume rejects the subscriber's promise and does not block the next consumer", async () => {
     const { channel, open } = setup();
     const raw = open();
@@ -271,6 +318,19 @@ describe('ConsumerChannelPool: where consumers go', () => {
     expect(channels[0].closed).toBe(true);
     expect(pool.size).toBe(0);
     expect(empty).toBe(1);
+  });
+
+  it('lends a dedicated channel that no worker consumer shares, within the channel limit', () => {
+    const { connection, channels } = fakeConnection();
+    const pool = new ConsumerChannelPool(connection, 2, 5);
+    const own = pool.tryAcquire(true)!;
+    expect(pool.room).toBe(5); // the other channel's places only
+    for (let i = 0; i < 5; i++) expect(pool.tryAcquire()).toBeDefined();
+    expect(pool.tryAcquire()).toBeUndefined();
+    expect(channels).toHaveLength(2);
+    expect(pool.tryAcquire(true)).toBeUndefined(); // no channel left to lend whole
+    own.release();
+    expect(channels[0].closed).toBe(true);
   });
 
   it('drops a dead channel at once and places the next consumer on a new one', () => {

@@ -54,6 +54,19 @@ describe('QueueConsumer restart', () => {
     expect(channel.listening).toBe(true);
   });
 
+  it('a consume the server refuses: start rejects, the lease is discarded and a late loss report schedules nothing', async () => {
+    const refused = new FakeConsumerChannel();
+    refused.refuse = new Error('403 ACCESS_REFUSED');
+    const lease = consumerLease(refused);
+    const { host, logger } = fakeHost([lease]);
+    const consumer = new QueueConsumer('q', host, resolveWorkerSettings());
+    await expect(consumer.start()).rejects.toThrow(/403/);
+    expect(lease.discarded).toBe(1);
+    expect(refused.listening).toBe(false);
+    refused.lose('channel'); // the refusal closed the channel: reported 100 ms later
+    expect(logger.text()).not.toMatch(/Restarting/);
+  });
+
   it('a channel lost while the connection stays up: restarts on a new lease after channelClosedDelay', async () => {
     const first = new FakeConsumerChannel();
     const second = new FakeConsumerChannel();

@@ -34,9 +34,9 @@ export class PooledConnectionHolder implements ConnectionHolder {
   ) {}
 
   acquire(role: ChannelRole): Promise<ChannelLease> {
-    return role === 'producer'
-      ? this.open().producer.acquire()
-      : (this.acquireConsumer() as unknown as Promise<ChannelLease>);
+    if (role === 'producer') return this.open().producer.acquire();
+    // Lent whole: the caller may consume on it, unknown to the worker's ack batches.
+    return this.open().consumer.acquire(true) as unknown as Promise<ChannelLease>;
   }
 
   acquireProducer(): Promise<ProducerLease> {

@@ -51,9 +51,14 @@ export class SharedConnectionHolder implements ConnectionHolder {
     return state.producers.tryAcquire();
   }
 
-  async acquireConsumer(): Promise<ConsumerLease> {
+  acquireConsumer(): Promise<ConsumerLease> {
+    return this.consumerLease(false);
+  }
+
+  /** `dedicated`: a channel of its own (broker.acquire('consumer'): the caller may consume on it). */
+  private async consumerLease(dedicated: boolean): Promise<ConsumerLease> {
     const { connection, consumers } = this.open();
-    const lease = consumers.tryAcquire();
+    const lease = consumers.tryAcquire(dedicated);
     if (!lease) throw new ConsumerCapacityError('shared', 1, 0, this.consumerLimits()); // at once, never queued
     try {
       await connection.ready();
@@ -87,7 +92,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
 
   private async lease(role: ChannelRole): Promise<PoolLease<ManagedChannel>> {
     const { connection, producers } = this.open();
-    if (role === 'consumer') return (await this.acquireConsumer()) as PoolLease<ManagedChannel>;
+    if (role === 'consumer') return (await this.consumerLease(true)) as PoolLease<ManagedChannel>;
     const lease = producers.acquire(); // throws at once when the pool is exhausted
     try {
       await connection.ready();
