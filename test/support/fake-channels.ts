@@ -2,6 +2,10 @@
  * Fakes of the connection layer for fast unit tests of what sits above it (publisher, queue
  * declarer, queue consumer): no socket, no RabbitMQ; the test decides every outcome.
  */
+import { EventEmitter } from 'node:events';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ChannelHost } from '../../lib/core/connection/managed-channel.js';
+import { CapturingLogger } from './broker-fixtures.js';
 import type {
   ConnectionHolder,
   ConsumerLease,
@@ -192,4 +196,38 @@ export function consumerLease(channel: FakeConsumerChannel): ConsumerLease & { r
     discard: async () => void (lease.discarded += 1),
   };
   return lease;
+}
+
+/**
+ * amqp-connection-manager's channel wrapper and the connection a ManagedChannel lives on, as
+ * far as the channel uses them: `open(raw)` runs the wrapper's setups on a new amqplib channel,
+ * as a (re)connect does; the host's 'failed' and 'channelDead' can be emitted by the test.
+ */
+export interface FakeWrapperAndHost {
+  wrapper: ChannelWrapper;
+  host: ChannelHost & EventEmitter & { isConnected: boolean };
+  open<R>(raw: R): R;
+}
+
+export function fakeWrapperAndHost(): FakeWrapperAndHost {
+  const setups: Array<(raw: unknown) => unknown> = [];
+  const wrapper = Object.assign(new EventEmitter(), {
+    addSetup: (fn: (raw: unknown) => unknown) => {
+      setups.push(fn);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  }) as unknown as ChannelWrapper;
+  const host = Object.assign(new EventEmitter(), {
+    id: 'c1',
+    isConnected: true,
+    logger: new CapturingLogger(),
+    scrub: (t: string) => t,
+    channelDied: () => undefined,
+  }) as unknown as ChannelHost & EventEmitter & { isConnected: boolean };
+  const open = <R>(raw: R): R => {
+    for (const s of setups) void s(raw);
+    return raw;
+  };
+  return { wrapper, host, open };
 }

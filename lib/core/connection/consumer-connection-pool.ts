@@ -7,6 +7,7 @@ import type { ConnectionInfo } from './connection-info.js';
 import type { ConsumerLease } from './connection-holder.js';
 import { ConsumerChannelPool } from './consumer-channel-pool.js';
 import { ManagedConnection } from './managed-connection.js';
+import { whenConnected } from './when-connected.js';
 
 interface ConsumerConnection {
   readonly connection: ManagedConnection;
@@ -64,13 +65,7 @@ export class ConsumerConnectionPool {
       target = this.create();
       lease = target.channels.tryAcquire(dedicated)!;
     }
-    try {
-      await target!.connection.ready();
-    } catch (err) {
-      await lease.discard();
-      throw err;
-    }
-    return lease;
+    return whenConnected(target!.connection, lease);
   }
 
   infos(): ConnectionInfo[] {

@@ -6,12 +6,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
-import type { ChannelWrapper } from 'amqp-connection-manager';
 import { ConsumerChannel } from '../../../lib/core/connection/consumer-channel.js';
 import { ConsumerChannelPool } from '../../../lib/core/connection/consumer-channel-pool.js';
-import type { ChannelHost } from '../../../lib/core/connection/managed-channel.js';
 import type { ManagedConnection } from '../../../lib/core/connection/managed-connection.js';
-import { CapturingLogger } from '../../support/broker-fixtures.js';
+import { fakeWrapperAndHost } from '../../support/fake-channels.js';
 
 type Callback = (msg: unknown) => void;
 
@@ -70,28 +68,9 @@ class FakeRaw extends EventEmitter {
 }
 
 function setup() {
-  const setups: Array<(raw: unknown) => unknown> = [];
-  const wrapper = Object.assign(new EventEmitter(), {
-    addSetup: (fn: (raw: unknown) => unknown) => {
-      setups.push(fn);
-      return Promise.resolve();
-    },
-    close: () => Promise.resolve(),
-  }) as unknown as ChannelWrapper;
-  const host = Object.assign(new EventEmitter(), {
-    id: 'c1',
-    isConnected: true,
-    logger: new CapturingLogger(),
-    scrub: (t: string) => t,
-    channelDied: () => undefined,
-  }) as unknown as ChannelHost & EventEmitter & { isConnected: boolean };
+  const { wrapper, host, open: run } = fakeWrapperAndHost();
   const channel = new ConsumerChannel(wrapper, host, 'consumer-1');
-  const open = () => {
-    const raw = new FakeRaw();
-    for (const s of setups) void s(raw);
-    return raw;
-  };
-  return { channel, host, open };
+  return { channel, host, open: () => run(new FakeRaw()) };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));

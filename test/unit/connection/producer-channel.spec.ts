@@ -4,10 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
-import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ChannelHost } from '../../../lib/core/connection/managed-channel.js';
 import { type PublishOutcome, ProducerChannel } from '../../../lib/core/connection/producer-channel.js';
-import { CapturingLogger } from '../../support/broker-fixtures.js';
+import { fakeWrapperAndHost } from '../../support/fake-channels.js';
 
 /** amqplib's ConfirmChannel as far as the producer channel uses it. */
 class FakeRaw extends EventEmitter {
@@ -31,27 +29,9 @@ class FakeRaw extends EventEmitter {
 }
 
 function setup() {
-  const setups: Array<(raw: unknown) => void> = [];
-  const wrapper = Object.assign(new EventEmitter(), {
-    addSetup: (fn: (raw: unknown) => void) => {
-      setups.push(fn);
-      return Promise.resolve();
-    },
-    close: () => Promise.resolve(),
-  }) as unknown as ChannelWrapper;
-  const host = Object.assign(new EventEmitter(), {
-    id: 'c1',
-    isConnected: true,
-    logger: new CapturingLogger(),
-    scrub: (t: string) => t,
-    channelDied: () => undefined,
-  }) as unknown as ChannelHost & { isConnected: boolean };
+  const { wrapper, host, open: run } = fakeWrapperAndHost();
   const channel = new ProducerChannel(wrapper, host, 'producer-1');
-  const open = () => {
-    const raw = new FakeRaw();
-    for (const s of setups) s(raw);
-    return raw;
-  };
+  const open = () => run(new FakeRaw());
   const outcomes: Array<[string, PublishOutcome, string | undefined]> = [];
   const publish = (body: string, properties: { persistent: boolean; priority?: number; expiration?: string }) =>
     channel.publish('q', Buffer.from(body), properties, {

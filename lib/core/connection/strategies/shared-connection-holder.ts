@@ -14,6 +14,7 @@ import type {
 } from '../connection-holder.js';
 import type { ManagedChannel } from '../managed-channel.js';
 import { ManagedConnection } from '../managed-connection.js';
+import { whenConnected } from '../when-connected.js';
 import type { PoolLease } from '../pool-lease.js';
 
 interface SharedState {
@@ -56,17 +57,11 @@ export class SharedConnectionHolder implements ConnectionHolder {
   }
 
   /** `dedicated`: a channel of its own (broker.acquire('consumer'): the caller may consume on it). */
-  private async consumerLease(dedicated: boolean): Promise<ConsumerLease> {
+  private consumerLease(dedicated: boolean): Promise<ConsumerLease> {
     const { connection, consumers } = this.open();
     const lease = consumers.tryAcquire(dedicated);
     if (!lease) throw new ConsumerCapacityError('shared', 1, 0, this.consumerLimits()); // at once, never queued
-    try {
-      await connection.ready();
-    } catch (err) {
-      await lease.discard();
-      throw err;
-    }
-    return lease;
+    return whenConnected(connection, lease);
   }
 
   consumerRoom(): ConsumerRoom {
@@ -93,14 +88,7 @@ export class SharedConnectionHolder implements ConnectionHolder {
   private async lease(role: ChannelRole): Promise<PoolLease<ManagedChannel>> {
     const { connection, producers } = this.open();
     if (role === 'consumer') return (await this.consumerLease(true)) as PoolLease<ManagedChannel>;
-    const lease = producers.acquire(); // throws at once when the pool is exhausted
-    try {
-      await connection.ready();
-    } catch (err) {
-      await lease.discard();
-      throw err;
-    }
-    return lease;
+    return whenConnected(connection, producers.acquire()); // acquire throws at once when the pool is exhausted
   }
 
   async connect(): Promise<void> {
