@@ -43,6 +43,14 @@ function unserializable(key: string, value: unknown): string | undefined {
  * would drop or change, ResultTooLargeError beyond `maxBytes`.
  */
 export function encodeResult(value: unknown, actorName: string, maxBytes = Infinity): string {
+  // The common small answers (a count, an id, a flag) skip the checking walk: a replacer
+  // function takes JSON.stringify off its fast path.
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null || value === undefined) {
+    return checkedSize(escapeNonAscii(JSON.stringify(value ?? null)), actorName, maxBytes);
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return checkedSize(JSON.stringify(value), actorName, maxBytes);
+  }
   let json: string | undefined;
   let problem: string | undefined;
   try {
@@ -62,8 +70,11 @@ export function encodeResult(value: unknown, actorName: string, maxBytes = Infin
           : String(err);
     throw new ResultNotSerializableError(actorName, detail);
   }
-  const text = escapeNonAscii(json ?? 'null');
-  // Pure ASCII now: the length in chars is the length in bytes.
+  return checkedSize(escapeNonAscii(json ?? 'null'), actorName, maxBytes);
+}
+
+/** `text` is pure ASCII (escaped): its length in chars is its length in bytes. */
+function checkedSize(text: string, actorName: string, maxBytes: number): string {
   if (text.length > maxBytes) throw new ResultTooLargeError(actorName, text.length, maxBytes);
   return text;
 }

@@ -143,6 +143,14 @@ describe('values JSON cannot carry are refused, not changed', () => {
     expect(() => encodeResult('é', 'a', 7)).toThrow(/8 bytes as JSON, more than results.maxResultBytes \(7\)/);
   });
 
+  it('writes the small answers (numbers, strings, flags, nothing) exactly as the general path does', () => {
+    for (const v of [0, -0, 42, -1.5, 1e21, 2 ** 53, 'ok', '', true, false, null, undefined]) {
+      expect(encodeResult(v, 'a')).toBe(encodeResult([v], 'a').slice(1, -1));
+    }
+    expect(encodeResult(undefined, 'a')).toBe('null');
+    expect(() => encodeResult(42, 'a', 1)).toThrow(ResultTooLargeError);
+  });
+
   it('keeps Dates and objects with toJSON as JSON.stringify does', () => {
     expect(encodeResult({ at: new Date(0) }, 'a')).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
   });
