@@ -44,6 +44,11 @@ export class MessageContext {
     return (this.abortController ??= new AbortController()).signal;
   }
 
+  /** Whether the run was abandoned (time limit, shutdown); unlike `signal.aborted`, creates nothing. */
+  get aborted(): boolean {
+    return this.abortController?.signal.aborted === true;
+  }
+
   abort(reason: unknown): void {
     (this.abortController ??= new AbortController()).abort(reason);
   }

@@ -29,7 +29,7 @@ export class Results implements Middleware {
     return next().then(async (value) => {
       // A run abandoned (time limit, shutdown) that finishes late must not overwrite what its
       // retry or its final failure stores.
-      if (!ctx.signal.aborted) await this.storeValue(ctx, value);
+      if (!ctx.aborted) await this.storeValue(ctx, value);
       return value;
     });
   }

@@ -123,3 +123,14 @@ describe('after-hooks with work to do return a promise and send as before', () =
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('MessageContext.aborted', () => {
+  it('is false until the run is aborted, and agrees with the signal after', () => {
+    const { h } = host();
+    const ctx = context(h, {});
+    expect(ctx.aborted).toBe(false);
+    ctx.abort(new Error('time limit'));
+    expect(ctx.aborted).toBe(true);
+    expect(ctx.signal.aborted).toBe(true);
+  });
+});
