@@ -6,10 +6,10 @@ import type { ManagedConnection } from './managed-connection.js';
 import { type LeaseOwner, PoolLease } from './pool-lease.js';
 
 /**
- * A bounded set of channels on one connection. Channels are created on demand and reused;
- * a channel serves up to `sharing` leases at once (producers share one channel for many
- * publishes in flight; consumers hold one each). When every channel is full and the limit
- * is reached, acquire fails at once (no queueing), as the Python original does.
+ * A bounded set of producer channels on one connection. Channels are created on demand and
+ * reused; a channel serves up to `sharing` leases at once (many publishes in flight share one).
+ * When every channel is full and the limit is reached, acquire fails at once (no queueing), as
+ * the Python original does. Consumer channels have their own pool (ConsumerChannelPool).
  */
 export class ChannelPool implements LeaseOwner<ManagedChannel> {
   private readonly leases: LeaseCounter<ManagedChannel>;
