@@ -3,8 +3,15 @@
 import { loadLib } from '../lib.mjs';
 import { AMQP_URL, REDIS, quietLogger } from '../common.mjs';
 
-const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware, enablePrometheus, enableTracing } =
-  await loadLib('core');
+const {
+  CurrentMessage,
+  DramatiqBroker,
+  MemoryResultBackend,
+  RedisResultBackend,
+  defaultMiddleware,
+  enablePrometheus,
+  enableTracing,
+} = await loadLib('core');
 
 /**
  * Diagnostic variants (e.g. shared@maxProducerChannels=1000, shared@middleware=none): broker
@@ -13,16 +20,42 @@ const { CurrentMessage, DramatiqBroker, RedisResultBackend, defaultMiddleware, e
  * middleware named X and Y, e.g. without-TimeLimit), and `concurrency`, which goes to the worker
  * (its prefetch is twice that) instead of the benchmark's common setting.
  */
+const REDIS_URL = `redis://${REDIS.host}:${REDIS.port}`;
+
+/**
+ * The Redis backend, remembering the keys it wrote so cleanup() can remove them: each run then
+ * starts with the same Redis (BullMQ's adapter obliterates its queue, return values included),
+ * instead of one with every earlier round's results still held for their 10-minute TTL.
+ */
+class KeyRecordingBackend extends RedisResultBackend {
+  written = [];
+  store(key, document, ttlMs) {
+    this.written.push(key);
+    return super.store(key, document, ttlMs);
+  }
+}
+
+async function removeKeys(keys) {
+  if (keys.length === 0) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  try {
+    for (let i = 0; i < keys.length; i += 5_000) await redis.unlink(...keys.slice(i, i + 5_000));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function brokerOptionsFrom(variantOptions) {
   const { middleware, concurrency: _worker, results, observability: _observability, ...rest } = variantOptions;
   // results=redis: every result stored in Redis (Results middleware, 10-minute TTL), as a caller
   // that reads results back would run it; compared with BullMQ keeping its return values.
   if (results === 'redis') {
-    rest.results = {
-      backend: new RedisResultBackend({ url: `redis://${REDIS.host}:${REDIS.port}` }),
-      storeResults: true,
-    };
-  } else if (results !== undefined) throw new Error(`results variant must be redis; got ${results}`);
+    rest.results = { backend: new KeyRecordingBackend({ url: REDIS_URL }), storeResults: true };
+  } else if (results === 'memory') {
+    // Diagnostic: the Results middleware's own cost, with a backend that keeps results in memory.
+    rest.results = { backend: new MemoryResultBackend(), storeResults: true };
+  } else if (results !== undefined) throw new Error(`results variant must be redis or memory; got ${results}`);
   if (middleware === undefined) return rest;
   if (middleware === 'none') return { ...rest, middleware: [] };
   if (middleware === 'with-CurrentMessage')
@@ -65,13 +98,14 @@ export function info({ strategy }) {
 }
 
 export async function create({ queue, concurrency, consume, onMessage, strategy, variantOptions = {} }) {
+  // Diagnostic variants only; the reported systems use defaults.
+  const options = brokerOptionsFrom(variantOptions);
   const broker = new DramatiqBroker({
     strategy,
     url: AMQP_URL,
     // The library's default logger unless BENCH_VERBOSE (the default is what users get).
     ...(process.env.BENCH_VERBOSE ? { logger: quietLogger } : {}),
-    // Diagnostic variants only; the reported systems use defaults.
-    ...brokerOptionsFrom(variantOptions),
+    ...options,
   });
   if (variantOptions.observability !== undefined) await observe(broker, String(variantOptions.observability));
   // With results stored, the actor returns something to store (the payload's index).
@@ -97,6 +131,7 @@ export async function create({ queue, concurrency, consume, onMessage, strategy,
       await broker.close();
     },
     async cleanup() {
+      await removeKeys(options.results?.backend.written ?? []);
       const admin = new DramatiqBroker({ strategy, url: AMQP_URL });
       await admin.deleteQueue(queue).catch(() => undefined);
       await admin.close();

@@ -1,5 +1,5 @@
 import type { MessageContext, Middleware } from '../middleware/middleware.js';
-import { withTimeout } from '../util/with-timeout.js';
+import { TimeoutGroup } from '../util/timeout-group.js';
 import { describeFailure, encodeFailure, encodeResult } from './result-codec.js';
 import type { ResultsSettings } from './results-options.js';
 import { ResultBackendUnavailableError, ResultNotSerializableError, ResultTooLargeError } from './results.errors.js';
@@ -21,17 +21,21 @@ import { ResultBackendUnavailableError, ResultNotSerializableError, ResultTooLar
 export class Results implements Middleware {
   readonly name = 'Results';
   private readonly warnedActors = new Set<string>();
+  /** storeTimeout for every store, on one timer (a timer per stored result showed in profiles). */
+  private readonly storeDeadlines: TimeoutGroup;
 
-  constructor(readonly settings: ResultsSettings) {}
+  constructor(readonly settings: ResultsSettings) {
+    this.storeDeadlines = new TimeoutGroup(settings.storeTimeout);
+  }
 
   aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
     if (!this.stores(ctx)) return this.warnIfDiscarded(ctx, next());
-    return next().then(async (value) => {
+    // Plain promises, not async closures: this runs for every message whose result is stored.
+    return next().then((value) =>
       // A run abandoned (time limit, shutdown) that finishes late must not overwrite what its
       // retry or its final failure stores.
-      if (!ctx.aborted) await this.storeValue(ctx, value);
-      return value;
-    });
+      ctx.aborted ? value : this.storeValue(ctx, value).then(() => value),
+    );
   }
 
   /** Not async: a message whose actor stores nothing (most of them) costs no promise. */
@@ -49,7 +53,7 @@ export class Results implements Middleware {
     return this.store(ctx, document, 'store the result of');
   }
 
-  private async storeValue(ctx: MessageContext, value: unknown): Promise<void> {
+  private storeValue(ctx: MessageContext, value: unknown): Promise<void> {
     let document: string;
     try {
       document = encodeResult(value, ctx.actor.name, this.settings.maxResultBytes);
@@ -58,17 +62,16 @@ export class Results implements Middleware {
         // Dead-letter (no retry: the same value would come back), and tell waiters why.
         ctx.fail(err.message);
       }
-      throw err;
+      return Promise.reject(err);
     }
-    await this.store(ctx, document, 'store the result of');
+    return this.store(ctx, document, 'store the result of');
   }
 
   private store(ctx: MessageContext, document: string, what: string): Promise<void> {
     const { backend, storeTimeout } = this.settings;
     const key = backend.keyFor(ctx.message);
-    const stored = withTimeout(
+    const stored = this.storeDeadlines.bound(
       backend.store(key, document, this.ttl(ctx)),
-      storeTimeout,
       () =>
         new ResultBackendUnavailableError(
           `${what} message ${ctx.message.message_id} (${ctx.actor.name})`,
