@@ -59,18 +59,23 @@ async function child(config) {
   // with 1,000 queues' worth of objects), which the profile showed taking 7 us per message.
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 100);
 
+  let failed = 0;
+  const pump = async (count) => {
+    let next = 0;
+    const target = handled + count;
+    const lane = async () => {
+      while (next < count) {
+        const i = next++;
+        await broker.send(`scale_${i % n}`, { args: [] }).catch(() => void (failed += 1));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, lane));
+    await waitFor(() => handled >= target, 300_000, 'all messages handled', 5);
+  };
+  await pump(config.warmup * n);
   const cpu0 = process.cpuUsage();
   const t1 = now();
-  let next = 0;
-  let failed = 0;
-  const lane = async () => {
-    while (next < messages) {
-      const i = next++;
-      await broker.send(`scale_${i % n}`, { args: [] }).catch(() => void (failed += 1));
-    }
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  await waitFor(() => handled >= messages, 300_000, 'all messages handled', 5);
+  await pump(messages);
   const seconds = (now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
@@ -128,21 +133,26 @@ async function rawChild(config) {
   const server = await serverCounts(name);
   const body = (i) =>
     Buffer.from(JSON.stringify({ queue_name: queues[i % n], actor_name: `scale_${i % n}`, args: [], kwargs: {} }));
+  const pump = async (count) => {
+    let next = 0;
+    const target = handled + count;
+    const lane = async () => {
+      while (next < count) {
+        const i = next++;
+        await new Promise((resolve, reject) =>
+          pub.publish('', queues[i % n], body(i), { persistent: true, mandatory: true }, (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, lane));
+    await waitFor(() => handled >= target, 300_000, 'all messages handled', 5);
+  };
+  await pump(config.warmup * n);
   const cpu0 = process.cpuUsage();
   const t1 = now();
-  let next = 0;
-  const lane = async () => {
-    while (next < messages) {
-      const i = next++;
-      await new Promise((resolve, reject) =>
-        pub.publish('', queues[i % n], body(i), { persistent: true, mandatory: true }, (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  await waitFor(() => handled >= messages, 300_000, 'all messages handled', 5);
+  await pump(messages);
   const seconds = (now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const rss = process.memoryUsage().rss;
@@ -200,6 +210,8 @@ async function main() {
   const queueCounts = arg('queues', '10,100,1000').split(',').map(Number);
   const strategies = arg('strategies', 'raw,shared,pooled').split(',');
   const messages = Number(arg('messages', '20000'));
+  // Messages per queue sent and handled before the measured phase (not counted).
+  const warmup = Number(arg('warmup', '0'));
   const rounds = Number(arg('rounds', '1'));
   const out = arg('out');
   const lib = arg('lib', 'worktree');
@@ -212,9 +224,10 @@ async function main() {
           const concurrency = Math.max(1, Math.floor(TOTAL_CONCURRENCY / n));
           const totalConcurrency = concurrency * n;
           const tag = `scale-${strategy}-${n}-${Date.now().toString(36)}`;
-          const many = await runChild({ strategy, queues: n, messages, concurrency, name: tag }, libDir);
+          const many = await runChild({ strategy, queues: n, messages, concurrency, warmup, name: tag }, libDir);
           const one = await runChild(
-            { strategy, queues: 1, messages, concurrency: totalConcurrency, name: `${tag}-one` },
+            // The one queue gets as many warm-up messages in total as the N queues together.
+            { strategy, queues: 1, messages, concurrency: totalConcurrency, warmup: warmup * n, name: `${tag}-one` },
             libDir,
           );
           const row = { round, strategy, queues: n, concurrency, totalPrefetch: 2 * totalConcurrency, many, one };
