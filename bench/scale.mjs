@@ -133,6 +133,9 @@ async function rawChild(config) {
   const server = await serverCounts(name);
   const body = (i) =>
     Buffer.from(JSON.stringify({ queue_name: queues[i % n], actor_name: `scale_${i % n}`, args: [], kwargs: {} }));
+  // Diagnostic only: BENCH_SCALE_RAW_TRANSIENT=1 publishes non-persistent messages, which shows how
+  // much of the many-queue slowdown is RabbitMQ persisting each queue's messages on its own.
+  const persistent = process.env.BENCH_SCALE_RAW_TRANSIENT !== '1';
   const pump = async (count) => {
     let next = 0;
     const target = handled + count;
@@ -140,7 +143,7 @@ async function rawChild(config) {
       while (next < count) {
         const i = next++;
         await new Promise((resolve, reject) =>
-          pub.publish('', queues[i % n], body(i), { persistent: true, mandatory: true }, (err) =>
+          pub.publish('', queues[i % n], body(i), { persistent, mandatory: true }, (err) =>
             err ? reject(err) : resolve(),
           ),
         );
