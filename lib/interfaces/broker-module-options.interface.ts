@@ -1,6 +1,6 @@
 import type { ConfigurableModuleAsyncOptions, ConfigurableModuleOptionsFactory } from '@nestjs/common';
 import type { DramatiqBrokerOptions } from '../core/broker.js';
-import type { TracingOptions } from '../core/observability/tracing/tracing-middleware.js';
+import type { TracingOptions } from '../core/observability/tracing/tracing-options.js';
 import type { WorkerOptions } from '../core/worker/worker-options.js';
 import type { BrokerEventEmitterOptions, BrokerMetricsOptions } from './observability-options.interface.js';
 

@@ -1,23 +1,18 @@
+/**
+ * Internal: the one place that turns RedisConnectionOptions into ioredis connections. Its
+ * declarations name ioredis types, so no public declaration may refer to this file (the public
+ * options are in redis-connection-options.ts).
+ */
 import type { Redis, RedisOptions } from 'ioredis';
 import { redactUrl } from '../security/redact.js';
 import { withTimeout } from '../util/with-timeout.js';
+import {
+  DEFAULT_REDIS_COMMAND_TIMEOUT,
+  DEFAULT_REDIS_URL,
+  type RedisConnectionOptions,
+} from './redis-connection-options.js';
 
 export type RedisClass = (typeof import('ioredis'))['Redis'];
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-export const DEFAULT_REDIS_COMMAND_TIMEOUT = 5_000;
-
-/** What the Redis-backed parts (results, barriers) take to reach Redis. */
-export interface RedisConnectionOptions {
-  /** Where Redis is, e.g. redis://:password@host:6379/0. Default redis://127.0.0.1:6379. Ignored with `client`. */
-  url?: string;
-  /** An ioredis client the app owns: used as it is and never closed here. */
-  client?: Redis;
-  /** Longest a command may take before it fails, in ms (Redis down, unreachable). Default 5000. */
-  commandTimeout?: number;
-  /** CLIENT SETNAME of the connections opened here (shown by CLIENT LIST). */
-  connectionName?: string;
-}
 
 /** Settings for connections we open: fail fast rather than queue commands while Redis is away. */
 const OWN_CONNECTION: RedisOptions = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
@@ -63,7 +58,12 @@ export class RedisConnection {
 
   /** The address in use, password hidden. */
   get address(): string {
-    return this.options.client ? 'the client given' : redactUrl(this.options.url ?? DEFAULT_REDIS_URL);
+    return this.appClient ? 'the client given' : redactUrl(this.options.url ?? DEFAULT_REDIS_URL);
+  }
+
+  /** The app's client. Its public type is RedisClientLike (see there); what the app passes is an ioredis Redis. */
+  private get appClient(): Redis | undefined {
+    return this.options.client as Redis | undefined;
   }
 
   /** Runs `work` on the connection within the command timeout; failures reject with `unavailable(detail)`. */
@@ -99,8 +99,8 @@ export class RedisConnection {
   openAnother(extra: RedisOptions = {}): Redis {
     if (!loaded) throw new Error('ioredis is not loaded yet: await get() first');
     const options = { ...this.ownOptions(), ...extra };
-    return this.options.client
-      ? this.options.client.duplicate(options)
+    return this.appClient
+      ? this.appClient.duplicate(options)
       : new loaded(this.options.url ?? DEFAULT_REDIS_URL, options);
   }
 
@@ -109,7 +109,7 @@ export class RedisConnection {
     const connection = this.connection;
     this.connection = undefined;
     const redis = await connection?.catch(() => undefined);
-    if (redis && redis !== this.options.client) redis.disconnect();
+    if (redis && redis !== this.appClient) redis.disconnect();
   }
 
   private ownOptions(): RedisOptions {
@@ -118,7 +118,7 @@ export class RedisConnection {
 
   private async connect(): Promise<Redis> {
     const RedisClass = await loadIoredis();
-    if (this.options.client) return this.options.client;
+    if (this.appClient) return this.appClient;
     const redis = new RedisClass(this.options.url ?? DEFAULT_REDIS_URL, this.ownOptions());
     // Failures surface on the commands; the listener keeps ioredis from printing them too, and
     // keeps the socket's own reason (ECONNREFUSED...) that connect() reports only as "closed".

@@ -17,5 +17,6 @@ export { RedisResultBackend, type RedisResultBackendOptions } from './backends/r
 export {
   DEFAULT_REDIS_URL,
   DEFAULT_REDIS_COMMAND_TIMEOUT,
+  type RedisClientLike,
   type RedisConnectionOptions,
-} from '../redis/redis-connection.js';
+} from '../redis/redis-connection-options.js';

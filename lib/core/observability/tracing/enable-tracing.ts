@@ -1,6 +1,8 @@
 import { loadOptionalPeer } from '../optional-peer.js';
 import type { ObservedBroker } from '../observed-broker.js';
-import { type TracingApi, TracingMiddleware, type TracingOptions } from './tracing-middleware.js';
+import type { TracingApi } from './tracing-api.js';
+import { TracingMiddleware } from './tracing-middleware.js';
+import type { TracingOptions } from './tracing-options.js';
 
 /**
  * Loads @opentelemetry/api (an optional peer dependency, loaded only here) and traces the

@@ -1,4 +1,6 @@
 export { enableTracing } from './enable-tracing.js';
-export { TracingMiddleware, type TracingOptions } from './tracing-middleware.js';
-export { TRACE_CONTEXT_KEY, type TraceCarrier } from './trace-carrier.js';
+export { TracingMiddleware } from './tracing-middleware.js';
+export type { TracingOptions } from './tracing-options.js';
+export type { OpenTelemetryApiLike, TracerProviderLike } from './opentelemetry-like.js';
+export { TRACE_CONTEXT_KEY, type TraceCarrier } from './trace-context-key.js';
 export * as MessagingAttributes from './messaging-attributes.js';

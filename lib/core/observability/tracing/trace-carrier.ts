@@ -1,15 +1,6 @@
-import type { Context, PropagationAPI, TraceAPI } from '@opentelemetry/api';
-
-/**
- * Key of the trace context in a message's options: the one Python's Dramatiq/Remoulade
- * OpenTelemetry middlewares use (opentelemetry-instrumentation-remoulade, the proposed
- * opentelemetry-instrumentation-dramatiq): a dict of W3C headers, e.g.
- * {"traceparent": "00-<trace id>-<span id>-01", "tracestate": "..."}.
- */
-export const TRACE_CONTEXT_KEY = 'trace_ctx';
-
-/** The W3C headers as they travel in the message. */
-export type TraceCarrier = Record<string, string>;
+/** Internal (real @opentelemetry/api types): reading and writing the trace context of a message. */
+import type { Context, PropagationAPI, TraceAPI, TraceState } from '@opentelemetry/api';
+import type { TraceCarrier } from './trace-context-key.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -18,7 +9,7 @@ export interface CarrierApi {
   readonly trace: TraceAPI;
   readonly propagation: PropagationAPI;
   readonly ROOT_CONTEXT: Context;
-  createTraceState(raw?: string): import('@opentelemetry/api').TraceState;
+  createTraceState(raw?: string): TraceState;
 }
 
 /**

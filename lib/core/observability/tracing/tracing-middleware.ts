@@ -4,21 +4,11 @@ import type { MessageContext, Middleware } from '../../middleware/middleware.js'
 import { canonicalQueueName, delayQueueName } from '../../topology/naming.js';
 import type { ObservedBroker } from '../observed-broker.js';
 import * as attr from './messaging-attributes.js';
-import { type CarrierApi, extractTraceContext, injectTraceContext, TRACE_CONTEXT_KEY } from './trace-carrier.js';
-
-/** The subset of @opentelemetry/api tracing uses. */
-export interface TracingApi extends CarrierApi {
-  readonly context: import('@opentelemetry/api').ContextAPI;
-  readonly SpanKind: typeof import('@opentelemetry/api').SpanKind;
-  readonly SpanStatusCode: typeof import('@opentelemetry/api').SpanStatusCode;
-}
-
-export interface TracingOptions {
-  /** Default: the global one (what the application's SDK registered). */
-  tracerProvider?: TracerProvider;
-  /** Key of the W3C headers in the message options; default 'trace_ctx' (see TRACE_CONTEXT_KEY). */
-  contextKey?: string;
-}
+import type { OpenTelemetryApiLike } from './opentelemetry-like.js';
+import { extractTraceContext, injectTraceContext } from './trace-carrier.js';
+import { TRACE_CONTEXT_KEY } from './trace-context-key.js';
+import type { TracingApi } from './tracing-api.js';
+import type { TracingOptions } from './tracing-options.js';
 
 const TRACER_NAME = 'nestjs-dramatiq-broker';
 /** Bound on spans remembered (a hook that threw may leave a run behind). */
@@ -50,13 +40,20 @@ export class TracingMiddleware implements Middleware {
   /** The runs in progress by message id (a retry's send links to its run); Maps are cheaper than WeakMaps. */
   private readonly running = new Map<string, Running>();
   private readonly removers: (() => void)[] = [];
+  private readonly api: TracingApi;
 
+  /**
+   * `api` is the @opentelemetry/api module (enableTracing() loads it). The parameter types are
+   * our own look-alikes so that this declaration does not need @opentelemetry/api installed;
+   * the real module and providers fit them, and are used with their real types from here on.
+   */
   constructor(
-    private readonly api: TracingApi,
+    api: OpenTelemetryApiLike,
     private readonly broker: ObservedBroker,
     options: TracingOptions = {},
   ) {
-    const provider = options.tracerProvider ?? api.trace.getTracerProvider();
+    this.api = api as TracingApi;
+    const provider = (options.tracerProvider as TracerProvider | undefined) ?? this.api.trace.getTracerProvider();
     this.tracer = provider.getTracer(TRACER_NAME);
     this.key = options.contextKey ?? TRACE_CONTEXT_KEY;
   }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RedisConnection, type RedisConnectionOptions } from '../../redis/redis-connection.js';
+import type { RedisConnectionOptions } from '../../redis/redis-connection-options.js';
+import { RedisConnection } from '../../redis/redis-connection.js';
 import type { RateLimiterBackend } from '../rate-limiter-backend.js';
 import { RateLimiterBackendUnavailableError } from '../rate-limits.errors.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RedisConnection, type RedisConnectionOptions } from '../../redis/redis-connection.js';
+import type { RedisConnectionOptions } from '../../redis/redis-connection-options.js';
+import { RedisConnection } from '../../redis/redis-connection.js';
 import type { ResultBackend } from '../result-backend.js';
 import { resultKey, type ResultKeyOptions } from '../result-key.js';
 import { ResultBackendUnavailableError, type ResultMessageRef } from '../results.errors.js';
