@@ -2,7 +2,7 @@
 // The `scale` workload: one worker for many queues (one actor each), both strategies.
 //
 //   node bench/scale.mjs [--queues 10,100,1000] [--strategies raw,shared,pooled] [--messages 20000]
-//                        [--rounds 1] [--out FILE] [--lib worktree|head|dist]
+//                        [--rounds 1] [--warmup 0] [--out FILE] [--lib worktree|head|dist]
 //
 // For each strategy and queue count N, in a fresh child process: start time of the worker (queues
 // declared and consumed), connections and channels as RabbitMQ reports them, RSS after start and
@@ -60,24 +60,11 @@ async function child(config) {
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 100);
 
   let failed = 0;
-  const pump = async (count) => {
-    let next = 0;
-    const target = handled + count;
-    const lane = async () => {
-      while (next < count) {
-        const i = next++;
-        await broker.send(`scale_${i % n}`, { args: [] }).catch(() => void (failed += 1));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, lane));
-    await waitFor(() => handled >= target, 300_000, 'all messages handled', 5);
-  };
-  await pump(config.warmup * n);
-  const cpu0 = process.cpuUsage();
-  const t1 = now();
-  await pump(messages);
-  const seconds = (now() - t1) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const { seconds, cpu } = await warmUpThenMeasure(
+    config,
+    (i) => broker.send(`scale_${i % n}`, { args: [] }).catch(() => void (failed += 1)),
+    () => handled,
+  );
   clearInterval(sampler);
   const tStop = now();
   await worker.stop();
@@ -99,6 +86,29 @@ async function child(config) {
     rate: messages / seconds,
     cpuUsPerMsg: (cpu.user + cpu.system) / messages,
   };
+}
+
+/**
+ * Sends `count` messages (`send(i)`, WINDOW in flight), then waits until `handledCount()` has grown
+ * by `count`.
+ */
+async function pump(count, send, handledCount) {
+  const target = handledCount() + count;
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await send(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, lane));
+  await waitFor(() => handledCount() >= target, 300_000, 'all messages handled', 5);
+}
+
+/** `config.warmup` messages per queue first (not measured), then `config.messages`, timed. */
+async function warmUpThenMeasure(config, send, handledCount) {
+  await pump(config.warmup * config.queues, send, handledCount);
+  const cpu0 = process.cpuUsage();
+  const t1 = now();
+  await pump(config.messages, send, handledCount);
+  return { seconds: (now() - t1) / 1000, cpu: process.cpuUsage(cpu0) };
 }
 
 /**
@@ -136,28 +146,16 @@ async function rawChild(config) {
   // Diagnostic only: BENCH_SCALE_RAW_TRANSIENT=1 publishes non-persistent messages, which shows how
   // much of the many-queue slowdown is RabbitMQ persisting each queue's messages on its own.
   const persistent = process.env.BENCH_SCALE_RAW_TRANSIENT !== '1';
-  const pump = async (count) => {
-    let next = 0;
-    const target = handled + count;
-    const lane = async () => {
-      while (next < count) {
-        const i = next++;
-        await new Promise((resolve, reject) =>
-          pub.publish('', queues[i % n], body(i), { persistent, mandatory: true }, (err) =>
-            err ? reject(err) : resolve(),
-          ),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, lane));
-    await waitFor(() => handled >= target, 300_000, 'all messages handled', 5);
-  };
-  await pump(config.warmup * n);
-  const cpu0 = process.cpuUsage();
-  const t1 = now();
-  await pump(messages);
-  const seconds = (now() - t1) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const { seconds, cpu } = await warmUpThenMeasure(
+    config,
+    (i) =>
+      new Promise((resolve, reject) =>
+        pub.publish('', queues[i % n], body(i), { persistent, mandatory: true }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ),
+    () => handled,
+  );
   const rss = process.memoryUsage().rss;
   for (const ch of channels) await ch.close();
   for (const q of queues) await pub.deleteQueue(q);
