@@ -35,12 +35,16 @@ class KeyRecordingBackend extends RedisResultBackend {
   }
 }
 
+/** Best effort, after the measurement: a Redis error here must not discard the run's figures. */
 async function removeKeys(keys) {
   if (keys.length === 0) return;
   const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   try {
+    await redis.connect();
     for (let i = 0; i < keys.length; i += 5_000) await redis.unlink(...keys.slice(i, i + 5_000));
+  } catch (err) {
+    process.stderr.write(`[bench] could not remove the result keys: ${err.message}\n`);
   } finally {
     redis.disconnect();
   }
@@ -72,13 +76,19 @@ function brokerOptionsFrom(variantOptions) {
  * a real SDK (BasicTracerProvider, BatchSpanProcessor, AsyncLocalStorage context manager, W3C
  * propagator) whose exporter drops the spans: what an instrumented app pays, minus the network.
  * `observability=api`: tracing enabled but no SDK registered (the API's no-op path), no metrics.
+ * `observability=metrics`: Prometheus metrics only.
  */
 async function observe(broker, mode) {
   if (mode === 'api') {
     await enableTracing(broker);
     return;
   }
-  if (mode !== 'on') throw new Error(`observability variant must be on or api; got ${mode}`);
+  if (mode === 'metrics') {
+    const { Registry } = await import('prom-client');
+    await enablePrometheus(broker, { registry: new Registry() });
+    return;
+  }
+  if (mode !== 'on') throw new Error(`observability variant must be on, api or metrics; got ${mode}`);
   const { Registry } = await import('prom-client');
   const { context, propagation, trace } = await import('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');

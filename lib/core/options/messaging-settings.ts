@@ -4,7 +4,7 @@ import { assertValidName } from '../topology/naming.js';
 import { DefaultDramatiqTopology, DLXRoutingTopology, Topology } from '../topology/topology.js';
 import { PUBLISH_RETRY } from '../policies/retry-policies.js';
 import type { MessagingOptions } from './messaging-options.js';
-import { checkBoolean, checkInteger, checkNonEmptyString } from './option-checks.js';
+import { MAX_TIMER_MS, checkBoolean, checkInteger, checkNonEmptyString } from './option-checks.js';
 
 export interface MessagingSettings {
   readonly defaultQueueName: string;
@@ -46,7 +46,12 @@ export function resolveMessagingSettings(options: MessagingOptions): MessagingSe
   return {
     defaultQueueName,
     confirmDelivery: checkBoolean('confirmDelivery', options.confirmDelivery ?? MESSAGING_DEFAULTS.confirmDelivery),
-    confirmTimeout: checkInteger('confirmTimeout', options.confirmTimeout ?? MESSAGING_DEFAULTS.confirmTimeout, 1),
+    confirmTimeout: checkInteger(
+      'confirmTimeout',
+      options.confirmTimeout ?? MESSAGING_DEFAULTS.confirmTimeout,
+      1,
+      MAX_TIMER_MS,
+    ),
     maxEnqueueAttempts: checkInteger(
       'maxEnqueueAttempts',
       options.maxEnqueueAttempts ?? MESSAGING_DEFAULTS.maxEnqueueAttempts,

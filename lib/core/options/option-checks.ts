@@ -2,6 +2,9 @@ import { InvalidBrokerOptionError } from '../errors/configuration.errors.js';
 
 /** Small validators; each throws InvalidBrokerOptionError naming the option and the allowed values. */
 
+/** Longest delay setTimeout honours: above it Node fires after 1 ms (with a TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function checkInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;

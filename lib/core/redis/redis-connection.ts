@@ -40,6 +40,21 @@ export function checkCommandTimeout(owner: string, value: number | undefined): n
   return timeout;
 }
 
+/** The commands used on the app's client beyond what RedisClientLike names (its type stays small). */
+const CLIENT_METHODS = ['duplicate', 'lindex', 'evalsha', 'eval', 'multi'] as const;
+
+/** The app's client is checked at construction: a wrong object fails there, not at the first store. */
+function checkClient(owner: string, client: unknown): void {
+  if (client === undefined) return;
+  const missing = CLIENT_METHODS.filter((name) => typeof (client as Record<string, unknown>)?.[name] !== 'function');
+  if (missing.length > 0) {
+    throw new TypeError(
+      `${owner} client must be an ioredis Redis instance (new Redis(...) from the 'ioredis' package); ` +
+        `the object given has no ${missing.join(', ')}`,
+    );
+  }
+}
+
 /**
  * One command connection to Redis: the app's client when given, else one of ours, connected on
  * first use (again after a failed connect) and bounded by the command timeout.
@@ -54,6 +69,7 @@ export class RedisConnection {
     private readonly defaultName: string,
   ) {
     this.commandTimeout = checkCommandTimeout(owner, options.commandTimeout);
+    checkClient(owner, options.client);
   }
 
   /** The address in use, password hidden. */

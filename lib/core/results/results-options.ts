@@ -1,5 +1,11 @@
 import { InvalidBrokerOptionError } from '../errors/configuration.errors.js';
-import { checkBoolean, checkInteger, checkKnownKeys, checkPlainObject } from '../options/option-checks.js';
+import {
+  MAX_TIMER_MS,
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkPlainObject,
+} from '../options/option-checks.js';
 import type { ResultBackend } from './result-backend.js';
 
 /** The broker option `results`: where results go and the defaults of actors that set nothing. */
@@ -60,6 +66,11 @@ export function resolveResultsSettings(options: ResultsOptions | undefined): Res
       options.maxResultBytes ?? RESULTS_DEFAULTS.maxResultBytes,
       4,
     ),
-    storeTimeout: checkInteger('results.storeTimeout', options.storeTimeout ?? RESULTS_DEFAULTS.storeTimeout, 1),
+    storeTimeout: checkInteger(
+      'results.storeTimeout',
+      options.storeTimeout ?? RESULTS_DEFAULTS.storeTimeout,
+      1,
+      MAX_TIMER_MS,
+    ),
   };
 }

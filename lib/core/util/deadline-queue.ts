@@ -27,7 +27,8 @@ export class DeadlineQueue<T extends { expiresAt: number }> {
   add(item: T): void {
     item.expiresAt = Date.now() + this.timeoutMs;
     this.items.push(item);
-    if (this.timer === undefined) this.timer = setTimeout(this.onTimer, this.timeoutMs);
+    // While expiring, the timer loop sets the next timer itself once it is done.
+    if (this.timer === undefined && !this.firing) this.timer = setTimeout(this.onTimer, this.timeoutMs);
   }
 
   /** An item settled: drops the settled ones at the front (and the timer when none is left). */

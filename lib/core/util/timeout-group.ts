@@ -3,8 +3,11 @@ import { DeadlineQueue } from './deadline-queue.js';
 interface Bounded {
   expiresAt: number;
   settled: boolean;
-  readonly timedOut: () => void;
+  /** Replaced by a no-op once settled, so a settled wait kept in the queue holds nothing of its caller. */
+  timedOut: () => void;
 }
+
+const NOTHING = () => undefined;
 
 /**
  * withTimeout for many waits that all get the same timeout (the result stores of a worker):
@@ -30,29 +33,33 @@ export class TimeoutGroup {
         settled: false,
         timedOut: () => {
           item.settled = true;
-          reject(onTimeout());
+          item.timedOut = NOTHING;
+          let error: unknown;
+          try {
+            error = onTimeout();
+          } catch (err) {
+            error = err; // still rejects, and the queue's timer loop goes on
+          }
+          reject(error);
         },
+      };
+      const settle = () => {
+        if (item.settled) return false;
+        item.settled = true;
+        item.timedOut = NOTHING;
+        this.deadlines.settled();
+        return true;
       };
       this.deadlines.add(item);
       work.then(
-        (value) => {
-          if (item.settled) return;
-          item.settled = true;
-          this.deadlines.settled();
-          resolve(value);
-        },
-        (err: unknown) => {
-          if (item.settled) return;
-          item.settled = true;
-          this.deadlines.settled();
-          reject(err);
-        },
+        (value) => settle() && resolve(value),
+        (err: unknown) => settle() && reject(err),
       );
     });
   }
 
-  /** Waits not settled yet. */
-  get pending(): number {
+  /** Waits held by the group: the pending ones, and settled ones behind an older pending wait. */
+  get held(): number {
     return this.deadlines.size;
   }
 }

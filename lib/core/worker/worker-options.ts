@@ -1,4 +1,4 @@
-import { checkInteger, checkKnownKeys, checkPlainObject } from '../options/option-checks.js';
+import { MAX_TIMER_MS, checkInteger, checkKnownKeys, checkPlainObject } from '../options/option-checks.js';
 import { InvalidBrokerOptionError } from '../errors/configuration.errors.js';
 
 export interface WorkerOptions {
@@ -28,7 +28,6 @@ export interface WorkerSettings {
 
 const KEYS = ['queues', 'concurrency', 'shutdownTimeout', 'maxHoldTime', 'maxMiddlewareFailures'];
 export const DEFAULT_MAX_MIDDLEWARE_FAILURES = 5;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveWorkerSettings(options: WorkerOptions = {}, prefix = 'worker'): WorkerSettings {
   checkKnownKeys(prefix, checkPlainObject(prefix, options), KEYS);

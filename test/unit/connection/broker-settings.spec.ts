@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { InvalidBrokerOptionError } from '../../../lib/core/errors/index.js';
 import type { BrokerOptions } from '../../../lib/core/options/broker-options.js';
 import { resolveBrokerSettings } from '../../../lib/core/options/broker-settings.js';
+import { resolveMessagingSettings } from '../../../lib/core/options/messaging-settings.js';
 
 const resolve = (o: Partial<BrokerOptions> & Record<string, unknown>) => resolveBrokerSettings(o as BrokerOptions);
 
@@ -174,6 +175,13 @@ describe('resolveBrokerSettings: invalid options name the option and the allowed
     expect(err.option).toBe(option);
     expect(err.message).toContain(`"${option}"`);
     expect(err.message).toMatch(allowed);
+  });
+
+  it("refuses a confirmTimeout past setTimeout's limit (Node would fire it after 1 ms)", () => {
+    expect(() => resolveMessagingSettings({ confirmTimeout: 2 ** 31 })).toThrow(
+      /"confirmTimeout".*integer from 1 to 2147483647/,
+    );
+    expect(resolveMessagingSettings({ confirmTimeout: 2 ** 31 - 1 }).confirmTimeout).toBe(2 ** 31 - 1);
   });
 
   it('never echoes the password of a rejected URL', () => {

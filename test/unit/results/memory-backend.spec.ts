@@ -84,6 +84,8 @@ describe('the broker and the results option', () => {
     [{ backend: new MemoryResultBackend(), storeResults: 'yes' }, /"results.storeResults": expected true or false/],
     [{ backend: new MemoryResultBackend(), maxResultBytes: 1.5 }, /"results.maxResultBytes": expected an integer >= 4/],
     [{ backend: new MemoryResultBackend(), storeTimeout: 0 }, /"results.storeTimeout"/],
+    // Past setTimeout's limit Node would fire every 1 ms.
+    [{ backend: new MemoryResultBackend(), storeTimeout: 2 ** 31 }, /"results.storeTimeout".*from 1 to 2147483647/],
     [{ backend: new MemoryResultBackend(), ttl: 5 }, /Unknown broker option "results.ttl"/],
     ['redis://localhost', /"results": expected an object/],
   ])('rejects results %p', (results, message) => {

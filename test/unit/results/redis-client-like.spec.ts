@@ -26,4 +26,12 @@ describe('RedisClientLike', () => {
       client.disconnect();
     }
   });
+
+  it('refuses at construction an object that is not an ioredis client, naming what it lacks', () => {
+    const notAClient = { duplicate: () => notAClient, lindex: async () => null };
+    expect(() => new RedisResultBackend({ client: notAClient })).toThrow(
+      /RedisResultBackend client must be an ioredis Redis instance .* has no evalsha, eval, multi/,
+    );
+    expect(() => new RedisRateLimiterBackend({ client: notAClient })).toThrow(/client must be an ioredis Redis/);
+  });
 });

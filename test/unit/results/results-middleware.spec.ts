@@ -21,13 +21,19 @@ class HangingBackend extends MemoryResultBackend {
   }
 }
 
-function run(backend: MemoryResultBackend, storeTimeout: number, messages = 1) {
+function run(
+  backend: MemoryResultBackend,
+  storeTimeout: number,
+  messages = 1,
+  handler: (...args: never[]) => unknown = (a: number, b: number) => a + b,
+  signal?: AbortSignal,
+) {
   const settings = resolveResultsSettings({ backend, storeResults: true, storeTimeout })!;
   const processor = new MessageProcessor(() => [new Results(settings)], host);
-  const actor = new ActorDefinition('add', 'q', {}, (a: number, b: number) => a + b);
+  const actor = new ActorDefinition('add', 'q', {}, handler);
   return Array.from({ length: messages }, (_, i) => {
     const message = createMessage({ queueName: 'q', actorName: 'add', args: [i, 1], kwargs: {}, options: {} });
-    return { message, outcome: processor.process(message, actor) };
+    return { message, outcome: processor.process(message, actor, signal) };
   });
 }
 
@@ -51,5 +57,31 @@ describe('Results: storing before the ack', () => {
       expect(reason).toContain(runs[i]!.message.message_id);
       expect(reason).toContain('no answer within 80 ms (results.storeTimeout)');
     });
+  });
+
+  it('dead-letters a value JSON cannot carry, and stores that failure for waiters', async () => {
+    const backend = new MemoryResultBackend();
+    const [{ message, outcome }] = run(backend, 1_000, 1, () => 10n);
+    const settled = await outcome;
+    expect(settled.kind).toBe('dead-letter');
+    expect((settled as { reason: string }).reason).toMatch(/BigInt/);
+    const stored = JSON.parse((await backend.read(backend.keyFor(message)))!);
+    expect(stored.__t).toBe('dramatiq.results.Result');
+    expect(stored.exn.msg).toMatch(/BigInt/);
+  });
+
+  it('stores nothing for a run abandoned (worker shutdown) before its actor returned', async () => {
+    const backend = new MemoryResultBackend();
+    const shutdown = new AbortController();
+    let finish!: () => void;
+    const actorDone = new Promise<void>((resolve) => (finish = resolve));
+    const [{ message, outcome }] = run(backend, 1_000, 1, () => actorDone.then(() => 42), shutdown.signal);
+    shutdown.abort();
+    finish();
+    // The worker handed the delivery back when it aborted the run, and ignores this outcome: the
+    // redelivered run stores the result. A late store here could overwrite what that run stores.
+    await outcome;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await backend.read(backend.keyFor(message))).toBeUndefined();
   });
 });

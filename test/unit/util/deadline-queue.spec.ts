@@ -103,4 +103,23 @@ describe('DeadlineQueue re-entered from an expiry', () => {
     expect(expired).toEqual(['a', 'b', 'c']);
     expect(queue.size).toBe(0);
   });
+
+  it('keeps one timer when expire() adds an item to an otherwise empty queue', async () => {
+    const expired: string[] = [];
+    const queue: DeadlineQueue<{ name: string; expiresAt: number; settled: boolean }> = new DeadlineQueue(
+      100,
+      (i) => i.settled,
+      (i) => {
+        expired.push(i.name);
+        if (i.name === 'a') queue.add({ name: 'b', expiresAt: 0, settled: false });
+      },
+    );
+    queue.add({ name: 'a', expiresAt: 0, settled: false });
+    await jest.advanceTimersByTimeAsync(100);
+    expect(expired).toEqual(['a']);
+    expect(jest.getTimerCount()).toBe(1); // not two timers for 'b'
+    await jest.advanceTimersByTimeAsync(100);
+    expect(expired).toEqual(['a', 'b']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });

@@ -23,7 +23,7 @@ describe('TimeoutGroup', () => {
     b.reject(new Error('refused'));
     await expect(boundA).resolves.toBe(7);
     await expect(boundB).rejects.toThrow('refused');
-    expect(group.pending).toBe(0);
+    expect(group.held).toBe(0);
     expect(jest.getTimerCount()).toBe(0);
   });
 
@@ -40,10 +40,28 @@ describe('TimeoutGroup', () => {
     expect(await caughtA).toBe('late a');
     a.resolve('too late'); // ignored
     await jest.advanceTimersByTimeAsync(39);
-    expect(group.pending).toBe(1);
+    expect(group.held).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
     expect(await caughtB).toBe('late b');
-    expect(group.pending).toBe(0);
+    expect(group.held).toBe(0);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('rejects with what a throwing onTimeout threw, and later waits still time out', async () => {
+    const group = new TimeoutGroup(100);
+    const first = group
+      .bound(new Promise<void>(() => undefined), () => {
+        throw new Error('describing the timeout failed');
+      })
+      .catch((err: Error) => err.message);
+    await jest.advanceTimersByTimeAsync(10);
+    const second = group
+      .bound(new Promise<void>(() => undefined), () => new Error('late'))
+      .catch((err: Error) => err.message);
+    await jest.advanceTimersByTimeAsync(90);
+    expect(await first).toBe('describing the timeout failed');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await second).toBe('late');
     expect(jest.getTimerCount()).toBe(0);
   });
 
