@@ -35,7 +35,7 @@ interface MetricConfig {
 export interface PromClient {
   register: PromRegistry;
   Registry: new () => PromRegistry;
-  Counter: new (config: MetricConfig) => PromCounter;
+  Counter: new (config: MetricConfig & { collect?: () => void }) => PromCounter;
   Gauge: new (config: MetricConfig & { collect?: (this: PromGauge) => void | Promise<void> }) => PromGauge;
   Histogram: new (config: MetricConfig & { buckets?: number[] }) => PromHistogram;
 }

@@ -10,6 +10,7 @@ import {
   DRAMATIQ_METRICS,
 } from './dramatiq-metric-names.js';
 import type { PromClient, PromCounter, PromGauge, PromHistogram, PromRegistry } from './prom-client-types.js';
+import { flushesOf, flushOnCollect } from './scrape-time-flush.js';
 
 export interface PrometheusOptions {
   /** Registry to register in; default prom-client's global one (the one @willsoto/nestjs-prometheus serves). */
@@ -18,18 +19,26 @@ export interface PrometheusOptions {
   prefix?: string;
 }
 
+/** One (queue, actor) of the workers. Counts in plain numbers, handed to prom-client at scrape time. */
 interface RunSeries {
   readonly queue: string;
   readonly actor: string;
-  readonly inProgress: { inc(): void; dec(): void };
+  readonly inProgress: { inc(value?: number): void; dec(value?: number): void };
   readonly duration: { observe(value: number): void };
-  readonly messages: { inc(): void };
+  readonly messages: { inc(value?: number): void };
   errors?: { inc(): void };
+  /** Runs in progress now, and as prom-client was last told. */
+  running: number;
+  runningFlushed: number;
+  /** Messages processed (or skipped) since the last flush. */
+  processed: number;
 }
 
 interface SendSeries {
-  readonly publishes: { inc(): void };
+  readonly publishes: { inc(value?: number): void };
   readonly confirm: { observe(value: number): void };
+  /** Publishes confirmed since the last flush. */
+  published: number;
 }
 
 const STATES: readonly ConnectionState[] = [
@@ -46,7 +55,9 @@ const STATES: readonly ConnectionState[] = [
  * Dramatiq's Prometheus metrics (exact names, types, labels, buckets) for this broker's workers,
  * plus publishing and connection metrics under `prefix`. A middleware (first in the stack) for
  * what happens around the actor, listeners on broker.events for the rest, and gauges read from
- * the broker at scrape time. Create it with enablePrometheus().
+ * the broker at scrape time. The per-message counts (processed, in progress, published) are kept
+ * in plain numbers and handed to prom-client when the registry is read (scrape-time-flush.ts);
+ * histograms are observed as they happen. Create it with enablePrometheus().
  */
 export class PrometheusMetrics implements Middleware {
   readonly name = 'Prometheus';
@@ -81,14 +92,15 @@ export class PrometheusMetrics implements Middleware {
     const registers = [registry];
     const p = options.prefix ?? DEFAULT_EXTRA_PREFIX;
     const labelNames = DRAMATIQ_LABELS;
+    const collect = flushOnCollect(registry);
     // A metric of that name already in the registry (a second broker, a test app started again)
     // is reused: prom-client refuses a second registration under one name.
     const counter = (name: string, help: string, labels: readonly string[] = labelNames): PromCounter =>
       (registry.getSingleMetric(name) as PromCounter | undefined) ??
-      new prom.Counter({ name, help, labelNames: labels, registers });
+      new prom.Counter({ name, help, labelNames: labels, registers, collect });
     const gauge = (name: string, help: string, labels: readonly string[] = labelNames): PromGauge =>
       (registry.getSingleMetric(name) as PromGauge | undefined) ??
-      new prom.Gauge({ name, help, labelNames: labels, registers });
+      new prom.Gauge({ name, help, labelNames: labels, registers, collect });
     const histogram = (name: string, help: string, buckets: readonly number[], labels: readonly string[]) =>
       (registry.getSingleMetric(name) as PromHistogram | undefined) ??
       new prom.Histogram({ name, help, labelNames: labels, buckets: [...buckets], registers });
@@ -190,7 +202,7 @@ export class PrometheusMetrics implements Middleware {
       on.on('delayReleased', (e) => this.delayedInProgress.labels(e.queueName, e.actorName).dec()),
       on.on('published', (e) => {
         const series = this.sendSeriesOf(e.queueName);
-        series.publishes.inc();
+        series.published += 1;
         series.confirm.observe(e.durationMs / 1000);
       }),
       on.on('publishFailed', (e) => this.publishFailures.labels(e.queueName, e.reason).inc()),
@@ -202,11 +214,14 @@ export class PrometheusMetrics implements Middleware {
         this.resultWaitSeconds.labels(e.outcome).observe(e.durationMs / 1000);
       }),
     );
+    flushesOf(this.registry).add(this.flush);
     return this;
   }
 
-  /** Stops counting (the metrics stay registered). */
+  /** Stops counting (the metrics stay registered, with every count made so far). */
   detach(): void {
+    this.flush();
+    flushesOf(this.registry).delete(this.flush);
     for (const remove of this.removers.splice(0)) remove();
     const at = this.broker.middleware.indexOf(this);
     if (at >= 0) this.broker.middleware.splice(at, 1);
@@ -224,7 +239,7 @@ export class PrometheusMetrics implements Middleware {
   /** Around the actor, first in the stack: in progress, duration, processed and errored, as Dramatiq counts them. */
   aroundProcess(ctx: MessageContext, next: () => Promise<unknown>): Promise<unknown> {
     const series = this.runSeriesOf(ctx.message.queue_name, ctx.actor.name);
-    series.inProgress.inc();
+    series.running += 1;
     const started = performance.now();
     let running: Promise<unknown>;
     try {
@@ -249,13 +264,13 @@ export class PrometheusMetrics implements Middleware {
   afterSkip(ctx: MessageContext): void {
     const series = this.runSeriesOf(ctx.message.queue_name, ctx.actor.name);
     series.duration.observe(Date.now() - ctx.receivedAt);
-    series.messages.inc();
+    series.processed += 1;
   }
 
   private ran(series: RunSeries, started: number, failed: boolean): void {
-    series.inProgress.dec();
+    series.running -= 1;
     series.duration.observe(performance.now() - started);
-    series.messages.inc();
+    series.processed += 1;
     // Created at the first error only: an actor that never failed has no errors series, as in Dramatiq.
     if (failed) (series.errors ??= this.errors.labels(series.queue, series.actor)).inc();
   }
@@ -272,16 +287,42 @@ export class PrometheusMetrics implements Middleware {
         inProgress: this.inProgress.labels(queue, actor),
         duration: this.duration.labels(queue, actor),
         messages: this.messages.labels(queue, actor),
+        running: 0,
+        runningFlushed: 0,
+        processed: 0,
       };
+      series.inProgress.inc(0); // shown (as 0) from the first scrape on, as when it was counted live
       byActor.set(actor, series);
     }
     return series;
   }
 
+  /** Hands the counts made since the last scrape to prom-client (run from the metrics' collect()). */
+  private readonly flush = (): void => {
+    for (const byActor of this.runSeries.values()) {
+      for (const series of byActor.values()) {
+        if (series.processed !== 0) {
+          series.messages.inc(series.processed);
+          series.processed = 0;
+        }
+        const change = series.running - series.runningFlushed;
+        if (change > 0) series.inProgress.inc(change);
+        else if (change < 0) series.inProgress.dec(-change);
+        series.runningFlushed = series.running;
+      }
+    }
+    for (const series of this.sendSeries.values()) {
+      if (series.published !== 0) {
+        series.publishes.inc(series.published);
+        series.published = 0;
+      }
+    }
+  };
+
   private sendSeriesOf(queue: string): SendSeries {
     let series = this.sendSeries.get(queue);
     if (series === undefined) {
-      series = { publishes: this.publishes.labels(queue), confirm: this.confirmSeconds.labels(queue) };
+      series = { publishes: this.publishes.labels(queue), confirm: this.confirmSeconds.labels(queue), published: 0 };
       this.sendSeries.set(queue, series);
     }
     return series;
