@@ -25,7 +25,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe('Prometheus counts made between scrapes', () => {
-  it('show what is running and what was processed at each scrape; two brokers add up; detach keeps the counts', async () => {
+  it('show what is running and what was processed at each scrape; two brokers add up; runs ending after detach still count', async () => {
     const queue = uniqueName('scrape-counts');
     const registry = new Registry();
     const gates: Array<() => void> = [];
@@ -44,10 +44,10 @@ describe('Prometheus counts made between scrapes', () => {
       );
     }
     const labels = { queue_name: queue, actor_name: 'gated' };
-    const workers = [first, second].map((b) => b.createWorker({ concurrency: 2, queues: [queue] }));
+    const workers = [first, second].map((b) => b.createWorker({ concurrency: 4, queues: [queue] }));
     for (const worker of workers) await worker.start();
 
-    // Four sends, two from each broker; each worker runs at most two at once.
+    // Four sends, two from each broker, all four held running by their gates.
     for (const broker of [first, second]) {
       await broker.send('gated', { args: [], queueName: queue });
       await broker.send('gated', { args: [], queueName: queue });
@@ -64,16 +64,43 @@ describe('Prometheus counts made between scrapes', () => {
     expect(sample(text, 'dramatiq_messages_inprogress', labels)).toBe(1);
     expect(sample(text, 'dramatiq_messages_total', labels)).toBe(3);
 
-    // The last run ends, then both are detached before any scrape: detach hands over its counts.
-    const last = gates.splice(0)[0]!;
-    last();
+    // Detached while the last run is still going: it still counts itself out when it ends.
+    for (const m of metrics) m.detach();
+    gates.splice(0)[0]!();
     await waitFor(() => done === 4, { timeoutMs: 10_000, message: 'last run done' });
     for (const worker of workers) await worker.stop();
-    for (const m of metrics) m.detach();
     text = await registry.metrics();
     expect(sample(text, 'dramatiq_messages_inprogress', labels)).toBe(0);
     expect(sample(text, 'dramatiq_messages_total', labels)).toBe(4);
     expect(sample(text, 'nestjs_dramatiq_publishes_total', { queue_name: queue })).toBe(4);
     await first.deleteQueue(queue).catch(() => undefined);
+  });
+
+  it('keep a metric of the same name the app registered itself up to date, and its own collect', async () => {
+    const { Counter } = await import('prom-client');
+    const registry = new Registry();
+    let appCollects = 0;
+    new Counter({
+      name: 'dramatiq_messages_total',
+      help: 'registered by the app first',
+      labelNames: ['queue_name', 'actor_name'],
+      registers: [registry],
+      collect: () => void (appCollects += 1),
+    });
+    const queue = uniqueName('scrape-app-metric');
+    const broker = brokers.create({ strategy: 'shared', logger: new CapturingLogger() });
+    await enablePrometheus(broker, { registry });
+    let done = 0;
+    broker.registerActor('counted', () => void (done += 1), { queueName: queue });
+    const worker = broker.createWorker({ concurrency: 2, queues: [queue] });
+    await worker.start();
+    await broker.send('counted', { args: [], queueName: queue });
+    await waitFor(() => done === 1, { timeoutMs: 10_000, message: 'run done' });
+    // Read alone: its collect runs the flush, then the app's own collect.
+    const text = await registry.getSingleMetricAsString('dramatiq_messages_total');
+    expect(sample(text, 'dramatiq_messages_total', { queue_name: queue, actor_name: 'counted' })).toBe(1);
+    expect(appCollects).toBe(1);
+    await worker.stop();
+    await broker.deleteQueue(queue).catch(() => undefined);
   });
 });

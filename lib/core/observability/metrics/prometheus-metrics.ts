@@ -10,7 +10,7 @@ import {
   DRAMATIQ_METRICS,
 } from './dramatiq-metric-names.js';
 import type { PromClient, PromCounter, PromGauge, PromHistogram, PromRegistry } from './prom-client-types.js';
-import { flushesOf, flushOnCollect } from './scrape-time-flush.js';
+import { addFlush, ensureFlushOnCollect, flushOnCollect, removeFlush } from './scrape-time-flush.js';
 
 export interface PrometheusOptions {
   /** Registry to register in; default prom-client's global one (the one @willsoto/nestjs-prometheus serves). */
@@ -81,6 +81,8 @@ export class PrometheusMetrics implements Middleware {
   /** Labelled series by queue, then actor: prom-client's labels() hashes its arguments on every call. */
   private readonly runSeries = new Map<string, Map<string, RunSeries>>();
   private readonly sendSeries = new Map<string, SendSeries>();
+  /** After detach(): counts are handed over as they are made (runs that were still going). */
+  private detached = false;
 
   constructor(
     prom: PromClient,
@@ -95,12 +97,16 @@ export class PrometheusMetrics implements Middleware {
     const collect = flushOnCollect(registry);
     // A metric of that name already in the registry (a second broker, a test app started again)
     // is reused: prom-client refuses a second registration under one name.
+    // One found there flushes the deferred counts on collect too (see scrape-time-flush.ts).
+    const existing = <T>(name: string): T | undefined => {
+      const metric = registry.getSingleMetric(name);
+      if (metric !== undefined) ensureFlushOnCollect(metric, registry);
+      return metric as T | undefined;
+    };
     const counter = (name: string, help: string, labels: readonly string[] = labelNames): PromCounter =>
-      (registry.getSingleMetric(name) as PromCounter | undefined) ??
-      new prom.Counter({ name, help, labelNames: labels, registers, collect });
+      existing<PromCounter>(name) ?? new prom.Counter({ name, help, labelNames: labels, registers, collect });
     const gauge = (name: string, help: string, labels: readonly string[] = labelNames): PromGauge =>
-      (registry.getSingleMetric(name) as PromGauge | undefined) ??
-      new prom.Gauge({ name, help, labelNames: labels, registers, collect });
+      existing<PromGauge>(name) ?? new prom.Gauge({ name, help, labelNames: labels, registers, collect });
     const histogram = (name: string, help: string, buckets: readonly number[], labels: readonly string[]) =>
       (registry.getSingleMetric(name) as PromHistogram | undefined) ??
       new prom.Histogram({ name, help, labelNames: labels, buckets: [...buckets], registers });
@@ -214,14 +220,19 @@ export class PrometheusMetrics implements Middleware {
         this.resultWaitSeconds.labels(e.outcome).observe(e.durationMs / 1000);
       }),
     );
-    flushesOf(this.registry).add(this.flush);
+    this.detached = false;
+    addFlush(this.registry, this.flush);
     return this;
   }
 
-  /** Stops counting (the metrics stay registered, with every count made so far). */
+  /**
+   * Stops counting new messages (the metrics stay registered, with every count made so far).
+   * Runs still going finish their counts: each hands them over itself when it ends.
+   */
   detach(): void {
     this.flush();
-    flushesOf(this.registry).delete(this.flush);
+    this.detached = true;
+    removeFlush(this.registry, this.flush);
     for (const remove of this.removers.splice(0)) remove();
     const at = this.broker.middleware.indexOf(this);
     if (at >= 0) this.broker.middleware.splice(at, 1);
@@ -265,12 +276,14 @@ export class PrometheusMetrics implements Middleware {
     const series = this.runSeriesOf(ctx.message.queue_name, ctx.actor.name);
     series.duration.observe(Date.now() - ctx.receivedAt);
     series.processed += 1;
+    if (this.detached) this.flush();
   }
 
   private ran(series: RunSeries, started: number, failed: boolean): void {
     series.running -= 1;
     series.duration.observe(performance.now() - started);
     series.processed += 1;
+    if (this.detached) this.flush(); // no scrape flushes for it any more
     // Created at the first error only: an actor that never failed has no errors series, as in Dramatiq.
     if (failed) (series.errors ??= this.errors.labels(series.queue, series.actor)).inc();
   }
