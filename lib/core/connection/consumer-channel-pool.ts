@@ -47,17 +47,15 @@ export class ConsumerChannelPool implements LeaseOwner<ConsumerChannel> {
   tryAcquire(dedicated = false): PoolLease<ConsumerChannel> | undefined {
     if (this.closed) return undefined;
     let channel: ConsumerChannel | undefined;
-    if (dedicated) {
-      if (this.consumers.size >= this.maxChannels) this.dropDead();
-      if (this.consumers.size >= this.maxChannels) return undefined;
+    // A dedicated channel is always a new one: make room among the dead first.
+    if (dedicated && this.consumers.size >= this.maxChannels) this.dropDead();
+    if (this.consumers.size < this.maxChannels) {
       this.created += 1;
       channel = this.connection.createChannel('consumer', `consumer-${this.created}`);
       this.consumers.set(channel, 0);
-      this.dedicated.add(channel);
-    } else if (this.consumers.size < this.maxChannels) {
-      this.created += 1;
-      channel = this.connection.createChannel('consumer', `consumer-${this.created}`);
-      this.consumers.set(channel, 0);
+      if (dedicated) this.dedicated.add(channel);
+    } else if (dedicated) {
+      return undefined;
     } else {
       let fewest = this.consumersPerChannel;
       for (const [candidate, n] of this.consumers) {
