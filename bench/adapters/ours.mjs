@@ -2,6 +2,7 @@
 // DramatiqBroker.send + a worker with a no-op actor.
 import { loadLib } from '../lib.mjs';
 import { AMQP_URL, REDIS, quietLogger } from '../common.mjs';
+import { installTracingSdk } from '../otel-sdk.mjs';
 
 const {
   CurrentMessage,
@@ -73,34 +74,21 @@ function brokerOptionsFrom(variantOptions) {
 
 /**
  * `observability=on`: Prometheus metrics (a registry of their own) and OpenTelemetry tracing with
- * a real SDK (BasicTracerProvider, BatchSpanProcessor, AsyncLocalStorage context manager, W3C
- * propagator) whose exporter drops the spans: what an instrumented app pays, minus the network.
+ * a real SDK (bench/otel-sdk.mjs: every span recorded, the exporter drops them): what an
+ * instrumented app pays, minus the network.
+ * `observability=tracing`: the same tracing without metrics (compare with raw@tracing=sdk).
  * `observability=api`: tracing enabled but no SDK registered (the API's no-op path), no metrics.
  * `observability=metrics`: Prometheus metrics only.
  */
 async function observe(broker, mode) {
-  if (mode === 'api') {
-    await enableTracing(broker);
-    return;
-  }
-  if (mode === 'metrics') {
+  if (!['on', 'tracing', 'api', 'metrics'].includes(mode))
+    throw new Error(`observability variant must be on, tracing, api or metrics; got ${mode}`);
+  if (mode === 'on' || mode === 'metrics') {
     const { Registry } = await import('prom-client');
     await enablePrometheus(broker, { registry: new Registry() });
-    return;
   }
-  if (mode !== 'on') throw new Error(`observability variant must be on, api or metrics; got ${mode}`);
-  const { Registry } = await import('prom-client');
-  const { context, propagation, trace } = await import('@opentelemetry/api');
-  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
-  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
-  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-  const dropAll = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => undefined };
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
-  await enablePrometheus(broker, { registry: new Registry() });
-  await enableTracing(broker);
+  if (mode === 'on' || mode === 'tracing') await installTracingSdk();
+  if (mode !== 'metrics') await enableTracing(broker);
 }
 
 export function info({ strategy }) {
