@@ -31,20 +31,19 @@ export class Enqueuer {
     private readonly topology: Topology,
     private readonly middleware: () => readonly Middleware[],
     private readonly events?: BrokerEvents,
-  ) {}
+  ) {
+    if (events !== undefined) publisher.reportSettledTo(this.reportSettled);
+  }
 
   enqueue(message: DramatiqMessage, options: EnqueueOptions = {}): Promise<DramatiqMessage> {
     // Not async: one promise less per send. Synchronous failures still reach the caller as rejections.
     let outgoing: DramatiqMessage | undefined;
     try {
       outgoing = this.prepare(message, options.delay);
-      const sent = this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing);
       // One property read per send while nobody listens.
       const events = this.events;
-      if (events !== undefined && (events.has('published') || events.has('publishFailed'))) {
-        return reportPublish(events, sent, outgoing, options.delay);
-      }
-      return sent;
+      const report = events !== undefined && (events.has('published') || events.has('publishFailed'));
+      return this.publisher.publish(this.toPublish(outgoing, options.delay), outgoing, report);
     } catch (err) {
       // Failed after the middleware saw it (an unencodable argument, say): listeners hear of it too.
       const events = this.events;
@@ -83,36 +82,34 @@ export class Enqueuer {
       queueName: delayed ? delayQueueName(queue) : queue,
       canonicalQueue: queue,
       messageId: outgoing.message_id,
+      delayMs: delay,
       body: encodeMessage(outgoing),
       properties: delayed ? { ...properties, expiration: this.topology.delayExpiration(delay) } : properties,
     };
   }
-}
 
-function reportPublish(
-  events: BrokerEvents,
-  sent: Promise<DramatiqMessage>,
-  message: DramatiqMessage,
-  delay: number | undefined,
-): Promise<DramatiqMessage> {
-  const started = performance.now();
-  const queueName = canonicalQueueName(message.queue_name);
-  return sent.then(
-    (confirmed) => {
-      events.emit('published', { message, queueName, delayMs: delay, durationMs: performance.now() - started });
-      return confirmed;
-    },
-    (error: unknown) => {
+  /** 'published' or 'publishFailed', from the publisher as the send settles (before its caller resumes). */
+  private readonly reportSettled = (
+    sent: OutgoingMessage,
+    message: unknown,
+    error: Error | undefined,
+    durationMs: number,
+  ): void => {
+    const events = this.events!;
+    const outgoing = message as DramatiqMessage;
+    const queueName = sent.canonicalQueue;
+    if (error === undefined) {
+      events.emit('published', { message: outgoing, queueName, delayMs: sent.delayMs, durationMs });
+    } else {
       events.emit('publishFailed', {
-        message,
+        message: outgoing,
         queueName,
         error,
         reason: publishFailureReason(error),
-        durationMs: performance.now() - started,
+        durationMs,
       });
-      throw error;
-    },
-  );
+    }
+  };
 }
 
 /** A short, low-cardinality name for why a send failed (a metric label). */

@@ -31,6 +31,17 @@ export interface PublishStats {
   readonly limit: number;
 }
 
+/**
+ * Told how a send ended, just before its promise settles (so before the caller's continuation):
+ * `error` is undefined once confirmed. Called only for sends published with `report` set.
+ */
+export type SendSettledListener = (
+  message: OutgoingMessage,
+  result: unknown,
+  error: Error | undefined,
+  durationMs: number,
+) => void;
+
 /** What ends an attempt: the channel's outcome of a write, or a failure before anything was written. */
 type AttemptOutcome = PublishOutcome | 'failed';
 
@@ -50,6 +61,7 @@ export class Publisher {
   private generation = 0;
   private readonly onOutcome = (send: Send, outcome: AttemptOutcome, error: unknown) =>
     this.decide(send, outcome, error);
+  private settledListener: SendSettledListener | undefined;
 
   constructor(
     private readonly holder: ConnectionHolder,
@@ -80,19 +92,29 @@ export class Publisher {
     this.generation += 1;
   }
 
-  /** Resolves with `result` once RabbitMQ confirmed the message (saves the caller a `.then` per send). */
-  publish<T>(message: OutgoingMessage, result: T): Promise<T> {
+  /** The one listener told of the end of every send published with `report` (the Enqueuer's events). */
+  reportSettledTo(listener: SendSettledListener): void {
+    this.settledListener = listener;
+  }
+
+  /**
+   * Resolves with `result` once RabbitMQ confirmed the message (saves the caller a `.then` per
+   * send). With `report`, the settled listener hears of the end first: no second promise per send.
+   */
+  publish<T>(message: OutgoingMessage, result: T, report = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const send = new Send(message, result, resolve as (r: unknown) => void, reject, this.generation, this.onOutcome);
-      const slot = this.slots.tryAcquire();
-      if (slot === false) {
-        reject(new PublishBufferFullError(this.settings.maxBufferedMessages));
-        return;
+      if (report && this.settledListener !== undefined) send.startedAt = performance.now();
+      if (this.slots.tryTake()) {
+        this.deadlines.add(send);
+        this.granted(send);
+      } else if (this.slots.enqueue(() => this.granted(send))) {
+        // A closure (no promise) only for a send that has to wait for its slot.
+        this.deadlines.add(send);
+      } else {
+        send.settled = true;
+        this.report(send, new PublishBufferFullError(this.settings.maxBufferedMessages));
       }
-      this.deadlines.add(send);
-      // A promise (and a closure) only for a send that has to wait for its slot.
-      if (slot === true) this.granted(send);
-      else void slot.then(() => this.granted(send));
     });
   }
 
@@ -234,9 +256,23 @@ export class Publisher {
     if (send.settled) return;
     send.settled = true;
     this.deadlines.settled();
-    this.returnSlot(send);
-    // A write still in flight keeps no share of its channel: its late outcome is ignored.
+    // A write still in flight keeps no share of its channel: its late outcome is ignored. The
+    // lease goes back before the slot, whose release may start a waiting send at once.
     this.returnLease(send);
+    this.returnSlot(send);
+    this.report(send, error);
+  }
+
+  /** Tells the listener (when the send asked for it), then settles the send's promise. */
+  private report(send: Send, error: Error | undefined): void {
+    if (send.startedAt >= 0) {
+      try {
+        this.settledListener?.(send.message, send.result, error, performance.now() - send.startedAt);
+      } catch (err) {
+        // The listener is the Enqueuer's event emitter, which catches its listeners' errors.
+        this.logger.error(`Reporting the end of a publish failed: ${(err as Error).message}`);
+      }
+    }
     if (error) send.reject(error);
     else send.resolve(send.result);
   }

@@ -7,6 +7,8 @@ export interface OutgoingMessage {
   readonly canonicalQueue: string;
   /** For errors and logs only: the wire never needs it parsed back out of the body. */
   readonly messageId: string;
+  /** The delay the send asked for (reported in the published event). */
+  readonly delayMs?: number;
   readonly body: Buffer;
   readonly properties: PublishProperties;
 }
@@ -26,6 +28,8 @@ export class Send {
   lease: ProducerLease | undefined = undefined;
   /** When the send rejects with PublishConfirmTimeoutError unless settled before (set by the publisher's DeadlineQueue). */
   expiresAt = 0;
+  /** performance.now() at the call when its end is reported to the publisher's listener; -1 when not. */
+  startedAt = -1;
 
   constructor(
     readonly message: OutgoingMessage,

@@ -5,6 +5,7 @@
 export class Semaphore {
   private available: number;
   private readonly waiting: Array<() => void> = [];
+  private granting = false;
 
   constructor(
     private permitCount: number,
@@ -26,10 +27,7 @@ export class Semaphore {
       throw new RangeError(`permits must be an integer >= 1, got ${permits}`);
     this.available += permits - this.permitCount;
     this.permitCount = permits;
-    while (this.available > 0 && this.waiting.length > 0) {
-      this.available -= 1;
-      this.waiting.shift()!();
-    }
+    this.grantWaiting();
   }
 
   get waitingCount(): number {
@@ -53,14 +51,50 @@ export class Semaphore {
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
+  /** Takes a permit when one is free now. */
+  tryTake(): boolean {
+    if (this.available <= 0) return false;
+    this.available -= 1;
+    return true;
+  }
+
+  /**
+   * Queues a caller that found no free permit (tryTake() was false), without a promise:
+   * `onGranted` is called once it holds a permit (from a release or setPermits). False, with
+   * nothing queued, when the wait queue is full. A promise and its continuation cost more than
+   * the callback, and more again under an AsyncLocalStorage.
+   */
+  enqueue(onGranted: () => void): boolean {
+    if (this.waiting.length >= this.maxWaiting) return false;
+    this.waiting.push(onGranted);
+    return true;
+  }
+
   release(): void {
     // More held than permitted (the permits were lowered): this one is not passed on.
     if (this.available < 0) {
       this.available += 1;
       return;
     }
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.available += 1;
+    this.available += 1;
+    this.grantWaiting();
+  }
+
+  /**
+   * Hands free permits to waiters in order. A waiter's callback may release a permit itself (a
+   * send that settles at once): that release only counts it, and this loop hands it on, so a
+   * long wait queue never turns into a deep chain of nested calls.
+   */
+  private grantWaiting(): void {
+    if (this.granting) return;
+    this.granting = true;
+    try {
+      while (this.available > 0 && this.waiting.length > 0) {
+        this.available -= 1;
+        this.waiting.shift()!();
+      }
+    } finally {
+      this.granting = false;
+    }
   }
 }

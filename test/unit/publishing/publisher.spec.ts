@@ -308,4 +308,64 @@ describe('Publisher', () => {
     expect(logger.text()).toMatch(/Unconfirmed publish of id-\d+ failed: message nacked/);
     expect(holder.outstanding).toBe(0);
   });
+
+  describe('the settled listener (the broker events published / publishFailed)', () => {
+    function listening(options: MessagingOptions = {}, capacity = 10) {
+      const env = setup(options, capacity);
+      const heard: { id: string; result: unknown; error?: string; ms: number }[] = [];
+      env.publisher.reportSettledTo((sent, result, error, durationMs) =>
+        heard.push({ id: sent.messageId, result, error: error?.name, ms: durationMs }),
+      );
+      env.declarer.declared.add('q');
+      return { ...env, heard };
+    }
+
+    it('hears of a confirm before the caller resumes, and only for sends that asked', async () => {
+      const { publisher, channel, heard } = listening();
+      const reported = publisher.publish(message(), 'a', true);
+      const silent = publisher.publish(message(), 'b');
+      let heardWhenResumed: number | undefined;
+      const resumed = reported.then(() => (heardWhenResumed = heard.length));
+      channel.settle('confirmed', undefined, channel.writes[0]);
+      channel.settle('confirmed', undefined, channel.writes[1]);
+      await resumed;
+      await silent;
+      expect(heardWhenResumed).toBe(1);
+      expect(heard).toHaveLength(1);
+      expect(heard[0]).toMatchObject({ result: 'a', error: undefined });
+      expect(heard[0]!.ms).toBeGreaterThanOrEqual(0);
+    });
+
+    it('hears of failures: a nack, a confirm timeout, a full buffer', async () => {
+      const { publisher, channel, heard } = listening({ maxBufferedMessages: 1, confirmTimeout: 100 }, 1);
+      const nacked = timed(publisher.publish(message(), 1, true));
+      channel.settle('nacked', new Error('message nacked'));
+      expect((await nacked).ok).toBe(false);
+      const stalled = timed(publisher.publish(message(), 2, true)); // never confirmed
+      const waiting = timed(publisher.publish(message(), 3, true)); // waits for the slot
+      const full = await timed(publisher.publish(message(), 4, true));
+      expect(full.error).toBeInstanceOf(PublishBufferFullError);
+      expect((await stalled).error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect((await waiting).error).toBeInstanceOf(PublishConfirmTimeoutError);
+      expect(heard.map((h) => h.error).sort()).toEqual([
+        'PublishBufferFullError',
+        'PublishConfirmTimeoutError',
+        'PublishConfirmTimeoutError',
+        'PublishRejectedError',
+      ]);
+    });
+  });
+
+  it('sends waiting for a slot start in order as slots free up; without confirms, 20,000 of them never nest calls', async () => {
+    const { publisher, channel } = setup({ confirmDelivery: false, maxBufferedMessages: 50_000 }, 1);
+    // The queue is not declared yet: the first send holds the slot while it declares, the rest queue.
+    const sends = Array.from({ length: 20_000 }, (_, i) => publisher.publish(message(), i));
+    expect(publisher.stats().waiting).toBe(19_999);
+    // The first resolved at its write; each one settling frees the slot for the next, synchronously.
+    await expect(Promise.all(sends)).resolves.toHaveLength(20_000);
+    const order = channel.writes.map((w) => Number(/\d+/.exec(w.body.toString())![0]));
+    expect(order.every((n, i) => i === 0 || n > order[i - 1]!)).toBe(true);
+    expect(channel.writes).toHaveLength(20_000);
+    expect(publisher.stats()).toMatchObject({ inFlight: 0, waiting: 0 });
+  });
 });

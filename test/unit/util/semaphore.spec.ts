@@ -75,4 +75,53 @@ describe('Semaphore', () => {
   it('setPermits rejects a count below 1', () => {
     expect(() => new Semaphore(2).setPermits(0)).toThrow(RangeError);
   });
+
+  describe('tryTake / enqueue (callbacks, no promise)', () => {
+    it('calls queued callers back in order as permits are released, and bounds the queue', () => {
+      const s = new Semaphore(1, 2);
+      const order: number[] = [];
+      expect(s.tryTake()).toBe(true);
+      expect(s.tryTake()).toBe(false);
+      expect(s.enqueue(() => order.push(1))).toBe(true);
+      expect(s.enqueue(() => order.push(2))).toBe(true);
+      expect(s.enqueue(() => order.push(3))).toBe(false); // the queue (2) is full
+      expect(s.waitingCount).toBe(2);
+      s.release();
+      expect(order).toEqual([1]); // synchronously, no promise job in between
+      s.release();
+      expect(order).toEqual([1, 2]);
+      expect([s.inUse, s.waitingCount]).toEqual([1, 0]);
+    });
+
+    it('a callback that releases at once hands on its permit without nesting: 100,000 waiters, no stack overflow', () => {
+      const s = new Semaphore(1);
+      expect(s.tryTake()).toBe(true);
+      let granted = 0;
+      let depth = 0;
+      let maxDepth = 0;
+      for (let i = 0; i < 100_000; i++) {
+        s.enqueue(() => {
+          depth += 1;
+          maxDepth = Math.max(maxDepth, depth);
+          granted += 1;
+          s.release(); // done at once, as a send without confirms is
+          depth -= 1;
+        });
+      }
+      s.release();
+      expect(granted).toBe(100_000);
+      expect(maxDepth).toBe(1);
+      expect([s.inUse, s.waitingCount]).toEqual([0, 0]);
+    });
+
+    it('setPermits lets queued callers through in order', () => {
+      const s = new Semaphore(1);
+      const order: number[] = [];
+      s.tryTake();
+      for (let i = 1; i <= 3; i++) s.enqueue(() => order.push(i));
+      s.setPermits(3);
+      expect(order).toEqual([1, 2]);
+      expect([s.inUse, s.waitingCount]).toEqual([3, 1]);
+    });
+  });
 });
