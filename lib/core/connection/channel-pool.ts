@@ -42,10 +42,7 @@ export class ChannelPool implements LeaseOwner<ManagedChannel> {
 
   /** As acquire, but undefined instead of an error when every channel is full. */
   tryAcquire(): PoolLease<ManagedChannel> | undefined {
-    let channel = this.leases.pickWithRoom(
-      (c) => c.usable,
-      (c) => this.drop(c),
-    );
+    let channel = this.leases.pickWithRoom(isUsable, this.dropChannel);
     if (!channel) {
       if (this.leases.size >= this.limit) return undefined;
       this.created += 1;
@@ -63,6 +60,9 @@ export class ChannelPool implements LeaseOwner<ManagedChannel> {
     await Promise.all(channels.map((c) => c.close()));
   }
 
+  /** Made once: tryAcquire runs for every publish. */
+  private readonly dropChannel = (channel: ManagedChannel) => this.drop(channel);
+
   private drop(channel: ManagedChannel): void {
     this.leases.delete(channel);
     // Not awaited: on a connection RabbitMQ blocks, the close-ok never comes.
@@ -77,4 +77,8 @@ export class ChannelPool implements LeaseOwner<ManagedChannel> {
   discardLease(channel: ManagedChannel): void {
     if (this.leases.has(channel)) this.drop(channel);
   }
+}
+
+function isUsable(channel: ManagedChannel): boolean {
+  return channel.usable;
 }

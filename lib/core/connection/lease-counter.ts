@@ -37,12 +37,13 @@ export class LeaseCounter<T> {
 
   /** The first resource with room that `usable` accepts; unusable ones are dropped through `drop`. */
   pickWithRoom(usable: (resource: T) => boolean, drop: (resource: T) => void): T | undefined {
-    for (const [resource, n] of this.users) {
+    // Keys, not entries: no [key, value] array per channel per publish.
+    for (const resource of this.users.keys()) {
       if (!usable(resource)) {
         drop(resource);
         continue;
       }
-      if (n < this.sharing) return resource;
+      if (this.users.get(resource)! < this.sharing) return resource;
     }
     return undefined;
   }
