@@ -108,7 +108,7 @@ export class Publisher {
       if (this.slots.tryTake()) {
         this.deadlines.add(send);
         this.granted(send);
-      } else if (this.slots.enqueue(() => this.granted(send))) {
+      } else if (this.slots.enqueue(() => this.grantedAfterWait(send))) {
         // A closure (no promise) only for a send that has to wait for its slot.
         this.deadlines.add(send);
       } else {
@@ -116,6 +116,19 @@ export class Publisher {
         this.report(send, new PublishBufferFullError(this.settings.maxBufferedMessages));
       }
     });
+  }
+
+  /**
+   * A waiting send got its slot, possibly from an expiry loop that has not reached it yet: one
+   * whose deadline passed is expired here rather than written and then rejected as timed out.
+   */
+  private grantedAfterWait(send: Send): void {
+    if (!send.settled && send.expiresAt <= Date.now()) {
+      send.holdsSlot = true;
+      this.expire(send);
+      return;
+    }
+    this.granted(send);
   }
 
   private granted(send: Send): void {
@@ -256,25 +269,25 @@ export class Publisher {
     if (send.settled) return;
     send.settled = true;
     this.deadlines.settled();
-    // A write still in flight keeps no share of its channel: its late outcome is ignored. The
-    // lease goes back before the slot, whose release may start a waiting send at once.
+    // A write still in flight keeps no share of its channel: its late outcome is ignored.
     this.returnLease(send);
-    this.returnSlot(send);
     this.report(send, error);
+    // Last: the release may start waiting sends at once; this one is reported and settled first.
+    this.returnSlot(send);
   }
 
   /** Tells the listener (when the send asked for it), then settles the send's promise. */
   private report(send: Send, error: Error | undefined): void {
-    if (send.startedAt >= 0) {
-      try {
+    try {
+      if (send.startedAt >= 0)
         this.settledListener?.(send.message, send.result, error, performance.now() - send.startedAt);
-      } catch (err) {
-        // The listener is the Enqueuer's event emitter, which catches its listeners' errors.
-        this.logger.error(`Reporting the end of a publish failed: ${(err as Error).message}`);
-      }
+    } catch (err) {
+      // The listener is the Enqueuer's event emitter, which catches its listeners' errors.
+      this.logger.error(`Reporting the end of a publish failed: ${String(err)}`);
+    } finally {
+      if (error) send.reject(error);
+      else send.resolve(send.result);
     }
-    if (error) send.reject(error);
-    else send.resolve(send.result);
   }
 
   private returnSlot(send: Send): void {

@@ -88,13 +88,23 @@ export class Semaphore {
   private grantWaiting(): void {
     if (this.granting) return;
     this.granting = true;
+    // A callback that throws must not leave free permits with callers still waiting: the loop
+    // goes on, and the first error is thrown once every permit that can be handed out was.
+    let failed = false;
+    let failure: unknown;
     try {
       while (this.available > 0 && this.waiting.length > 0) {
         this.available -= 1;
-        this.waiting.shift()!();
+        try {
+          this.waiting.shift()!();
+        } catch (err) {
+          if (!failed) failure = err;
+          failed = true;
+        }
       }
     } finally {
       this.granting = false;
     }
+    if (failed) throw failure;
   }
 }

@@ -347,6 +347,8 @@ describe('Publisher', () => {
       expect(full.error).toBeInstanceOf(PublishBufferFullError);
       expect((await stalled).error).toBeInstanceOf(PublishConfirmTimeoutError);
       expect((await waiting).error).toBeInstanceOf(PublishConfirmTimeoutError);
+      // The waiting send's deadline had passed when the stalled one expired: never written.
+      expect(channel.writes).toHaveLength(2);
       expect(heard.map((h) => h.error).sort()).toEqual([
         'PublishBufferFullError',
         'PublishConfirmTimeoutError',
@@ -354,6 +356,38 @@ describe('Publisher', () => {
         'PublishRejectedError',
       ]);
     });
+  });
+
+  it('sends that waited past their deadline are rejected without being written', async () => {
+    const { publisher, channel, declarer } = setup({ confirmTimeout: 100 }, 1);
+    declarer.declared.add('q');
+    const sends = Array.from({ length: 5 }, (_, i) => timed(publisher.publish(message(), i)));
+    const outcomes = await Promise.all(sends);
+    expect(outcomes.every((o) => o.error instanceof PublishConfirmTimeoutError)).toBe(true);
+    expect(channel.writes).toHaveLength(1); // only the one that held the slot
+    expect(publisher.stats()).toMatchObject({ inFlight: 0, waiting: 0 });
+  });
+
+  it('a send is reported and settled before the waiting sends its slot lets in; a send made by a listener queues behind them', async () => {
+    const { publisher, channel } = setup({ confirmDelivery: false }, 1);
+    const heard: string[] = [];
+    let later: Promise<unknown> | undefined;
+    publisher.reportSettledTo((sent) => {
+      heard.push(sent.messageId);
+      later ??= publisher.publish(message(), 'later', true);
+    });
+    // Undeclared queue: the first holds the slot while it declares, the other three wait.
+    const sends = Array.from({ length: 4 }, (_, i) => publisher.publish(message(), i, true));
+    await Promise.all(sends);
+    await later;
+    const order = heard.map((id) => Number(id.slice(3)));
+    expect(order).toHaveLength(5);
+    expect(order.every((n, i) => i === 0 || n > order[i - 1]!)).toBe(true);
+    expect(channel.writes.map((w) => w.body.toString())).toEqual(
+      [...channel.writes.map((w) => w.body.toString())].sort(
+        (a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]),
+      ),
+    );
   });
 
   it('sends waiting for a slot start in order as slots free up; without confirms, 20,000 of them never nest calls', async () => {

@@ -123,5 +123,21 @@ describe('Semaphore', () => {
       expect(order).toEqual([1, 2]);
       expect([s.inUse, s.waitingCount]).toEqual([3, 1]);
     });
+
+    it('a callback that throws does not strand the others: permits are handed out, then the error is thrown', () => {
+      const s = new Semaphore(1);
+      const order: number[] = [];
+      s.tryTake();
+      s.enqueue(() => {
+        throw new Error('boom');
+      });
+      s.enqueue(() => order.push(2));
+      s.enqueue(() => order.push(3));
+      expect(() => s.setPermits(3)).toThrow('boom');
+      expect(order).toEqual([2]);
+      expect([s.inUse, s.waitingCount]).toEqual([3, 1]);
+      s.release();
+      expect(order).toEqual([2, 3]);
+    });
   });
 });
