@@ -267,8 +267,9 @@ function summarize(runs, rounds, workloads, systems) {
             : w === 'e2e'
               ? ['rate', 'publishRate']
               : ['rate'];
-      for (const f of [...fields, 'cpuUsPerMsg']) {
+      for (const f of [...fields, 'cpuUsPerMsg', 'cpuMainThreadUsPerMsg', 'cpuOtherThreadsUsPerMsg']) {
         const values = good.map((r) => r[f]).filter((v) => typeof v === 'number');
+        if (values.length === 0 && f.startsWith('cpu') && f !== 'cpuUsPerMsg') continue; // per-thread CPU: Linux only
         entry[f] = { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
       }
       // Ratios to raw amqplib, each within its own round, then the median over rounds.
@@ -381,6 +382,9 @@ function report(results) {
         `${fmt(e.rate.min)}-${fmt(e.rate.max)}`,
         rr('rate'),
         fmt(e.cpuUsPerMsg.median, 1),
+        e.cpuMainThreadUsPerMsg && e.cpuOtherThreadsUsPerMsg
+          ? `${fmt(e.cpuMainThreadUsPerMsg.median, 1)} + ${fmt(e.cpuOtherThreadsUsPerMsg.median, 1)}`
+          : '-',
         rr('cpuUsPerMsg'),
       ];
     });
@@ -390,7 +394,18 @@ function report(results) {
         `## ${w === 'publish' ? 'publish' : 'end-to-end'}: ${fmt(spec.n)} messages, ${COMMON.window} in flight${w === 'e2e' ? ', no-op handler, first send to last handled' : ''}`,
       );
       parts.push(
-        table(['system', 'msg/s (median)', 'range', 'rate ratio to raw', 'CPU us/msg', 'CPU ratio to raw'], rows),
+        table(
+          [
+            'system',
+            'msg/s (median)',
+            'range',
+            'rate ratio to raw',
+            'CPU us/msg',
+            'main + other threads',
+            'CPU ratio to raw',
+          ],
+          rows,
+        ),
       );
     } else if (w === 'latency') {
       parts.push(`## latency: enqueue to handler start at ${spec.rate} msg/s, ${fmt(spec.n)} messages`);
