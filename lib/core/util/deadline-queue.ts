@@ -8,8 +8,15 @@
  * the settled ones behind it referenced until it settles or expires.
  */
 export class DeadlineQueue<T extends { expiresAt: number }> {
-  private items: Array<T | undefined> = [];
+  /**
+   * A ring of pending items, oldest at `head`. One array for the queue's life (doubling when
+   * full, back to its first size once empty after a burst): an array re-made every thousand
+   * sends outlives a young-generation collection and gets promoted, and enough of those make
+   * V8 run full collections.
+   */
+  private ring: Array<T | undefined> = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
   private head = 0;
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
   /** True while expiring: an expiry settles items (and lets others in), which calls settled() back. */
   private firing = false;
@@ -21,12 +28,14 @@ export class DeadlineQueue<T extends { expiresAt: number }> {
   ) {}
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   add(item: T): void {
     item.expiresAt = Date.now() + this.timeoutMs;
-    this.items.push(item);
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = item;
+    this.count += 1;
     // While expiring, the timer loop sets the next timer itself once it is done.
     if (this.timer === undefined && !this.firing) this.timer = setTimeout(this.onTimer, this.timeoutMs);
   }
@@ -34,43 +43,60 @@ export class DeadlineQueue<T extends { expiresAt: number }> {
   /** An item settled: drops the settled ones at the front (and the timer when none is left). */
   settled(): void {
     if (this.firing) return; // the timer's loop drops the settled front itself
-    const { items } = this;
-    while (this.head < items.length && this.isSettled(items[this.head]!)) items[this.head++] = undefined;
-    this.compact();
-    if (this.head === items.length && this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    while (this.count > 0 && this.isSettled(this.ring[this.head]!)) this.dropOldest();
+    if (this.count === 0) {
+      this.shrinkAfterBurst();
+      if (this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
     }
   }
 
   private readonly onTimer = () => {
     this.timer = undefined;
     const now = Date.now();
-    const { items } = this;
     this.firing = true;
     try {
-      while (this.head < items.length) {
-        const item = items[this.head]!;
+      while (this.count > 0) {
+        const item = this.ring[this.head]!;
         if (!this.isSettled(item) && item.expiresAt > now) break;
-        items[this.head++] = undefined; // off the queue before expire() runs code that may add to it
+        this.dropOldest(); // off the queue before expire() runs code that may add to it
         if (!this.isSettled(item)) this.expire(item);
       }
     } finally {
       this.firing = false;
     }
-    this.compact();
-    if (this.head < this.items.length) {
-      this.timer = setTimeout(this.onTimer, Math.max(1, this.items[this.head]!.expiresAt - now));
+    if (this.count > 0) {
+      this.timer = setTimeout(this.onTimer, Math.max(1, this.ring[this.head]!.expiresAt - now));
+    } else {
+      this.shrinkAfterBurst();
     }
   };
 
-  private compact(): void {
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 1_024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+  private dropOldest(): void {
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count -= 1;
+  }
+
+  private grow(): void {
+    const old = this.ring;
+    const ring = new Array<T | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) ring[i] = old[(this.head + i) & (old.length - 1)];
+    this.ring = ring;
+    this.head = 0;
+  }
+
+  /** Empty after a burst that grew the ring far: back to the first size. */
+  private shrinkAfterBurst(): void {
+    if (this.ring.length > MAX_IDLE_CAPACITY) {
+      this.ring = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
       this.head = 0;
     }
   }
 }
+
+/** Powers of two (the ring's index is masked). */
+const INITIAL_CAPACITY = 1_024;
+const MAX_IDLE_CAPACITY = 16_384;

@@ -122,4 +122,26 @@ describe('DeadlineQueue re-entered from an expiry', () => {
     expect(expired).toEqual(['a', 'b']);
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  it('keeps order across growth and wrap-around: 5,000 items added while the oldest settle, the rest expire in order', async () => {
+    const { queue, add, expired } = setup(100);
+    const items: Item[] = [];
+    // Interleave adds and settles so the ring's head moves and its end wraps before it grows.
+    for (let i = 0; i < 5_000; i++) {
+      items.push(add(`i${i}`));
+      if (i % 3 === 2) {
+        items[i - 2]!.settled = true;
+        queue.settled();
+      }
+    }
+    const pending = items.filter((item) => !item.settled).map((item) => item.name);
+    expect(queue.size).toBeGreaterThanOrEqual(pending.length);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(expired).toEqual(pending);
+    expect(queue.size).toBe(0);
+    // Empty after the burst: it still works (and has gone back to its first size).
+    add('after');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(expired.at(-1)).toBe('after');
+  });
 });
