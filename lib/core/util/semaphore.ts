@@ -1,10 +1,13 @@
+import { RingQueue } from './ring-queue.js';
+
 /**
  * Counts permits; callers beyond the permits wait in order. `maxWaiting` bounds the
  * queue: past it, acquire fails at once (the caller decides what that means).
  */
 export class Semaphore {
   private available: number;
-  private readonly waiting: Array<() => void> = [];
+  /** Callers waiting for a permit, in order (a ring: no array re-made as the wait comes and goes). */
+  private readonly waiting = new RingQueue<() => void>(64);
   private granting = false;
 
   constructor(
@@ -31,7 +34,7 @@ export class Semaphore {
   }
 
   get waitingCount(): number {
-    return this.waiting.length;
+    return this.waiting.size;
   }
 
   get inUse(): number {
@@ -47,7 +50,7 @@ export class Semaphore {
       this.available -= 1;
       return true;
     }
-    if (this.waiting.length >= this.maxWaiting) return false;
+    if (this.waiting.size >= this.maxWaiting) return false;
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
@@ -65,7 +68,7 @@ export class Semaphore {
    * the callback, and more again under an AsyncLocalStorage.
    */
   enqueue(onGranted: () => void): boolean {
-    if (this.waiting.length >= this.maxWaiting) return false;
+    if (this.waiting.size >= this.maxWaiting) return false;
     this.waiting.push(onGranted);
     return true;
   }
@@ -93,7 +96,7 @@ export class Semaphore {
     let failed = false;
     let failure: unknown;
     try {
-      while (this.available > 0 && this.waiting.length > 0) {
+      while (this.available > 0 && this.waiting.size > 0) {
         this.available -= 1;
         try {
           this.waiting.shift()!();
