@@ -4,6 +4,7 @@ import type { DeadLetterCause } from '../dead-letters/dead-letter-reason.js';
 import type { DramatiqMessage } from '../message/message.js';
 import { MessageContext, type Middleware, type MiddlewareHost } from '../middleware/middleware.js';
 import { errorSummary } from '../middleware/retries.js';
+import { RunningContexts } from './running-contexts.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
 
 /** A middleware hook that threw while a message was handled: which one, and its error. */
@@ -52,7 +53,7 @@ export class MessageProcessor {
     const stack = this.middleware();
     const ctx = new MessageContext(message, actor, this.host);
     const running = signal === undefined ? undefined : runningUnder(signal);
-    running?.add(ctx);
+    const entry = running?.add(ctx);
     // The hook being called, named in the outcome when it throws (one assignment per call: cheap).
     let hook: HookFailure['hook'] = 'beforeProcess';
     let current: Middleware | undefined;
@@ -131,7 +132,7 @@ export class MessageProcessor {
       if (signal?.aborted) return { kind: 'requeue', reason };
       return { kind: 'requeue', reason, hookFailure: { middleware, hook, error, cause: hookError } };
     } finally {
-      running?.delete(ctx);
+      if (entry !== undefined) running!.remove(entry);
     }
   }
 
@@ -184,24 +185,24 @@ function reportRun(events: BrokerEvents, ctx: MessageContext): void {
   }
 }
 
-/** Contexts of the runs in progress under each worker signal, in the order they started. */
-const runsBySignal = new WeakMap<AbortSignal, Set<MessageContext>>();
+/** The runs in progress under each worker signal. */
+const runsBySignal = new WeakMap<AbortSignal, RunningContexts>();
 
 /**
- * The set to register a run in so that `signal` aborting aborts its context; one 'abort'
+ * The list to register a run in so that `signal` aborting aborts its context; one 'abort'
  * listener per signal (EventTarget listeners are costly to add and remove per message).
  * Undefined when the signal has already aborted: a listener added then never fires, so a run
  * started after the abort keeps an unaborted context, as it did with a listener per run.
  */
-function runningUnder(signal: AbortSignal): Set<MessageContext> | undefined {
+function runningUnder(signal: AbortSignal): RunningContexts | undefined {
   if (signal.aborted) return undefined;
   let running = runsBySignal.get(signal);
   if (running === undefined) {
-    const runs = new Set<MessageContext>();
+    const runs = new RunningContexts();
     signal.addEventListener(
       'abort',
       () => {
-        for (const ctx of runs) ctx.abort(signal.reason);
+        for (const ctx of runs.contexts()) ctx.abort(signal.reason);
       },
       { once: true },
     );
