@@ -9,11 +9,11 @@ export interface RunningEntry {
 
 /**
  * The contexts of the runs in progress under one worker signal, in the order they started, so
- * that the signal aborting aborts them all. A linked list of small entries rather than a Set: a
- * long-lived Set with an add and a delete per message kept V8's young-generation collections
- * finding every message alive through its table, and so promoted each one to the old generation
- * (about 1.5 KB per message, and many more full collections; see docs/performance.md). An entry
- * is unlinked and emptied when its run ends, so nothing long-lived points at a finished run.
+ * that the signal aborting aborts them all. A linked list of small entries rather than a Set:
+ * with a long-lived Set (an add and a delete per message) V8's young-generation collections kept
+ * finding finished runs alive and promoted about 1.5 KB per message to the old generation, with
+ * many more full collections (measured: docs/performance.md). An entry is unlinked and emptied
+ * when its run ends, so nothing long-lived points at a finished run.
  */
 export class RunningContexts {
   private head: RunningEntry | undefined = undefined;
