@@ -1,6 +1,6 @@
 /**
  * A first-in first-out queue on one array kept for the queue's life (doubling when full, back to
- * its first size once emptied after a burst). Hot-path queues (sends awaiting their deadline,
+ * its first size once emptied after a burst; a queue that never empties keeps its largest size). Hot-path queues (sends awaiting their deadline,
  * sends awaiting a publish slot) use it instead of push/shift or re-made arrays: an array re-made
  * every thousand items outlives a young-generation collection and gets promoted, and enough of
  * those make V8 run full collections.
@@ -16,6 +16,13 @@ export class RingQueue<T> {
     /** Emptied while larger than this, the ring goes back to `initialCapacity`. */
     private readonly maxIdleCapacity = 16_384,
   ) {
+    // Indexes are masked with capacity - 1: anything but a power of two would lose items.
+    if (!Number.isInteger(initialCapacity) || initialCapacity < 1 || (initialCapacity & (initialCapacity - 1)) !== 0)
+      throw new RangeError(`initialCapacity must be a power of two, got ${initialCapacity}`);
+    if (!(maxIdleCapacity >= initialCapacity))
+      throw new RangeError(
+        `maxIdleCapacity must be at least initialCapacity (${initialCapacity}), got ${maxIdleCapacity}`,
+      );
     this.slots = new Array<T | undefined>(initialCapacity).fill(undefined);
   }
 

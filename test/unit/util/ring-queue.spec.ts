@@ -29,4 +29,10 @@ describe('RingQueue', () => {
     q.push('d');
     expect([q.shift(), q.shift(), q.shift(), q.size]).toEqual(['b', 'c', 'd', 0]);
   });
+
+  it('refuses a capacity that is not a power of two, and an idle cap below it', () => {
+    expect(() => new RingQueue(100)).toThrow(/power of two, got 100/);
+    expect(() => new RingQueue(0)).toThrow(RangeError);
+    expect(() => new RingQueue(64, 32)).toThrow(/maxIdleCapacity must be at least/);
+  });
 });

@@ -41,5 +41,7 @@ describe('RunningContexts', () => {
     }
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(runs.contexts()).toEqual([]);
+    runs.add(ctx('z')); // head and tail were reset with the last one
+    expect(names(runs)).toEqual(['z']);
   });
 });
