@@ -1,9 +1,9 @@
 /**
- * A first-in first-out queue on one array kept for the queue's life (doubling when full, back to
- * its first size once emptied after a burst; a queue that never empties keeps its largest size). Hot-path queues (sends awaiting their deadline,
- * sends awaiting a publish slot) use it instead of push/shift or re-made arrays: an array re-made
- * every thousand items outlives a young-generation collection and gets promoted, and enough of
- * those make V8 run full collections.
+ * A first-in first-out queue on one array kept for the queue's life: it doubles when full, goes
+ * back to its first size once emptied after a burst, and a queue that never empties keeps its
+ * largest size. Hot-path queues (sends awaiting their deadline, sends awaiting a publish slot) use
+ * it instead of push/shift or re-made arrays: an array re-made every thousand items outlives a
+ * young-generation collection and gets promoted, and enough of those make V8 run full collections.
  */
 export class RingQueue<T> {
   private slots: Array<T | undefined>;

@@ -46,10 +46,7 @@ export class Semaphore {
    * resolves once a permit is held; false: the wait queue is full, nothing is held.
    */
   tryAcquire(): true | Promise<void> | false {
-    if (this.available > 0) {
-      this.available -= 1;
-      return true;
-    }
+    if (this.tryTake()) return true;
     if (this.waiting.size >= this.maxWaiting) return false;
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
