@@ -4,7 +4,7 @@ import type { DeadLetterCause } from '../dead-letters/dead-letter-reason.js';
 import type { DramatiqMessage } from '../message/message.js';
 import { MessageContext, type Middleware, type MiddlewareHost } from '../middleware/middleware.js';
 import { errorSummary } from '../middleware/retries.js';
-import { RunningContexts } from './running-contexts.js';
+import { LinkedList } from '../util/linked-list.js';
 import type { BrokerEvents } from '../observability/events/broker-events.js';
 
 /** A middleware hook that threw while a message was handled: which one, and its error. */
@@ -53,7 +53,8 @@ export class MessageProcessor {
     const stack = this.middleware();
     const ctx = new MessageContext(message, actor, this.host);
     const running = signal === undefined ? undefined : runningUnder(signal);
-    const entry = running?.add(ctx);
+    let entry: RunningEntry | undefined;
+    if (running !== undefined) running.push((entry = { ctx, prev: undefined, next: undefined }));
     // The hook being called, named in the outcome when it throws (one assignment per call: cheap).
     let hook: HookFailure['hook'] = 'beforeProcess';
     let current: Middleware | undefined;
@@ -185,8 +186,15 @@ function reportRun(events: BrokerEvents, ctx: MessageContext): void {
   }
 }
 
-/** The runs in progress under each worker signal. */
-const runsBySignal = new WeakMap<AbortSignal, RunningContexts>();
+/** A run in progress under a worker signal: aborted with it. */
+interface RunningEntry {
+  readonly ctx: MessageContext;
+  prev: RunningEntry | undefined;
+  next: RunningEntry | undefined;
+}
+
+/** The runs in progress under each worker signal, in the order they started. */
+const runsBySignal = new WeakMap<AbortSignal, LinkedList<RunningEntry>>();
 
 /**
  * The list to register a run in so that `signal` aborting aborts its context; one 'abort'
@@ -194,15 +202,16 @@ const runsBySignal = new WeakMap<AbortSignal, RunningContexts>();
  * Undefined when the signal has already aborted: a listener added then never fires, so a run
  * started after the abort keeps an unaborted context, as it did with a listener per run.
  */
-function runningUnder(signal: AbortSignal): RunningContexts | undefined {
+function runningUnder(signal: AbortSignal): LinkedList<RunningEntry> | undefined {
   if (signal.aborted) return undefined;
   let running = runsBySignal.get(signal);
   if (running === undefined) {
-    const runs = new RunningContexts();
+    const runs = new LinkedList<RunningEntry>();
     signal.addEventListener(
       'abort',
       () => {
-        for (const ctx of runs.contexts()) ctx.abort(signal.reason);
+        // A copy: aborting one run may end others.
+        for (const entry of runs.toArray()) entry.ctx.abort(signal.reason);
       },
       { once: true },
     );

@@ -9,6 +9,7 @@ import { decodeMessage, MessageDecodeError } from '../message/message-codec.js';
 import { type DramatiqMessage, toDue } from '../message/message.js';
 import { canonicalQueueName, isDelayQueue } from '../topology/naming.js';
 import { CONSUMER_RESTART } from '../policies/retry-policies.js';
+import { LinkedList } from '../util/linked-list.js';
 import { Semaphore } from '../util/semaphore.js';
 import type { Outcome } from './message-processor.js';
 import { MiddlewareFailures } from './middleware-failures.js';
@@ -18,6 +19,14 @@ import { settledWithin } from '../util/settled-within.js';
 
 /** Pause before a message is handed back after a transient failure, so it does not spin. */
 const REQUEUE_PAUSE_MS = CONSUMER_RESTART.requeuePause;
+
+/** A delivery taken and not yet settled, with the channel it must be settled on. */
+interface TakenDelivery {
+  readonly delivery: Delivery;
+  readonly channel: DeliveryChannel;
+  prev: TakenDelivery | undefined;
+  next: TakenDelivery | undefined;
+}
 
 export interface ConsumerStats {
   received: number;
@@ -53,7 +62,7 @@ export class QueueConsumer {
    * when the shutdown timeout passes are handed back at once: the channel may stay open for the
    * other consumers it carries, so closing it no longer returns them.
    */
-  private readonly unsettled = new Map<Delivery, DeliveryChannel>();
+  private readonly unsettled = new LinkedList<TakenDelivery>();
   private stopped = false;
   private readonly deadLetters: DeadLetterWriter;
   private restartTimer?: NodeJS.Timeout;
@@ -173,15 +182,16 @@ export class QueueConsumer {
   private onDelivery(delivery: Delivery, channel: DeliveryChannel): void {
     this.stats.received += 1;
     channel.acks.track(delivery.fields.deliveryTag);
-    this.unsettled.set(delivery, channel);
+    const taken: TakenDelivery = { delivery, channel, prev: undefined, next: undefined };
+    this.unsettled.push(taken);
     this.currentChannel = channel;
     this.running += 1;
-    void this.handle(delivery, channel);
+    void this.handle(taken);
   }
 
   /** Returns every delivery still running to RabbitMQ now; their later outcome is ignored. */
   private handBackUnsettled(): void {
-    for (const [delivery, channel] of this.unsettled) {
+    for (const { delivery, channel } of this.unsettled.toArray()) {
       channel.acks.forget(delivery.fields.deliveryTag);
       try {
         channel.nack(delivery, true);
@@ -193,27 +203,27 @@ export class QueueConsumer {
   }
 
   /** Never rejects: every path settles the delivery, and the running count always drops. */
-  private async handle(delivery: Delivery, channel: DeliveryChannel): Promise<void> {
+  private async handle(taken: TakenDelivery): Promise<void> {
     try {
-      await this.handleMessage(delivery, channel);
+      await this.handleMessage(taken);
     } catch (err) {
       this.host.logger.error(
         `Unexpected failure handling a message from "${this.queueName}": ${(err as Error).message}`,
       );
-      this.settle(channel, delivery, { kind: 'requeue', reason: (err as Error).message });
+      this.settle(taken, { kind: 'requeue', reason: (err as Error).message });
     } finally {
       this.running -= 1;
       if (this.running === 0) this.drained?.();
     }
   }
 
-  private async handleMessage(delivery: Delivery, channel: DeliveryChannel): Promise<void> {
+  private async handleMessage(taken: TakenDelivery): Promise<void> {
     let message: DramatiqMessage;
     try {
-      message = decodeMessage(delivery.content, { maxBytes: this.host.maxMessageBytes });
+      message = decodeMessage(taken.delivery.content, { maxBytes: this.host.maxMessageBytes });
     } catch (err) {
       const reason = err instanceof MessageDecodeError ? err.message : String(err);
-      await this.deadLetter(channel, delivery, {
+      await this.deadLetter(taken, {
         kind: 'dead-letter',
         reason,
         cause: { reason: 'undecodable_body', error: err },
@@ -233,29 +243,24 @@ export class QueueConsumer {
         if (delayEvent) events!.emit('delayReleased', delayEvent);
       }
       if (this.stopped) {
-        this.settle(channel, delivery, { kind: 'requeue', reason: 'worker stopping' }, message, true);
+        this.settle(taken, { kind: 'requeue', reason: 'worker stopping' }, message, true);
         return;
       }
       if (!due) {
         // Held as long as allowed (RabbitMQ's consumer_timeout must not fire): back to q.DQ, same eta.
-        await this.republish(channel, delivery, toDue(message), Math.max(0, eta - Date.now()));
+        await this.republish(taken, toDue(message), Math.max(0, eta - Date.now()));
         return;
       }
     }
     if (this.delayQueue) {
       // Due: publish the copy to q, then ack the q.DQ delivery (Dramatiq's order: nothing lost).
-      await this.republish(channel, delivery, toDue(message), undefined);
+      await this.republish(taken, toDue(message), undefined);
       return;
     }
     const actor = this.host.getActor(message.actor_name);
     if (!actor) {
       const reason = `no actor named "${message.actor_name}" in this worker`;
-      await this.deadLetter(
-        channel,
-        delivery,
-        { kind: 'dead-letter', reason, cause: { reason: 'unknown_actor' } },
-        message,
-      );
+      await this.deadLetter(taken, { kind: 'dead-letter', reason, cause: { reason: 'unknown_actor' } }, message);
       return;
     }
     const slot = this.limiter.tryAcquire(); // never false: the limiter has no wait bound
@@ -263,7 +268,7 @@ export class QueueConsumer {
     if (this.stopped) {
       // Waited for a slot past shutdown: it goes back to the queue unprocessed.
       this.limiter.release();
-      this.settle(channel, delivery, { kind: 'requeue', reason: 'worker stopping' }, message, true);
+      this.settle(taken, { kind: 'requeue', reason: 'worker stopping' }, message, true);
       return;
     }
     try {
@@ -272,34 +277,24 @@ export class QueueConsumer {
       if (outcome.kind !== 'ack' || this.hookFailures.size !== 0) outcome = this.hookFailures.decide(message, outcome);
       if (outcome.kind === 'requeue') await pause(REQUEUE_PAUSE_MS);
       if (outcome.kind === 'dead-letter') {
-        await this.deadLetter(channel, delivery, outcome, message);
+        await this.deadLetter(taken, outcome, message);
         return;
       }
       // A counted hook failure was logged once, at the message's first: not at every return.
-      this.settle(channel, delivery, outcome, message, outcome.kind === 'requeue' && outcome.hookFailure !== undefined);
+      this.settle(taken, outcome, message, outcome.kind === 'requeue' && outcome.hookFailure !== undefined);
     } finally {
       this.limiter.release();
     }
   }
 
-  private async republish(
-    channel: DeliveryChannel,
-    delivery: Delivery,
-    message: DramatiqMessage,
-    delay: number | undefined,
-  ): Promise<void> {
+  private async republish(taken: TakenDelivery, message: DramatiqMessage, delay: number | undefined): Promise<void> {
     try {
       await this.host.enqueue(message, delay === undefined ? {} : { delay });
       this.stats.delayed += delay === undefined ? 0 : 1;
-      this.settle(channel, delivery, { kind: 'ack' }, message);
+      this.settle(taken, { kind: 'ack' }, message);
     } catch (err) {
       await pause(REQUEUE_PAUSE_MS);
-      this.settle(
-        channel,
-        delivery,
-        { kind: 'requeue', reason: `could not move the message: ${(err as Error).message}` },
-        message,
-      );
+      this.settle(taken, { kind: 'requeue', reason: `could not move the message: ${(err as Error).message}` }, message);
     }
   }
 
@@ -311,8 +306,7 @@ export class QueueConsumer {
    * dead-letters it itself (x-death headers, no record), as before.
    */
   private async deadLetter(
-    channel: DeliveryChannel,
-    delivery: Delivery,
+    taken: TakenDelivery,
     outcome: Extract<Outcome, { kind: 'dead-letter' }>,
     message?: DramatiqMessage,
   ): Promise<void> {
@@ -323,7 +317,7 @@ export class QueueConsumer {
       worker: this.lease?.connection.info().name ?? 'unknown',
       queue: this.queueName,
     });
-    const copy = deadLetterCopy(delivery, message, record);
+    const copy = deadLetterCopy(taken.delivery, message, record);
     try {
       await this.deadLetters.write(this.canonical, copy).catch(async (err: unknown) => {
         // q.XQ deleted under the worker: declare the queues again and try once more.
@@ -337,10 +331,10 @@ export class QueueConsumer {
         `Could not put the dead-letter reason on ${message?.message_id ?? 'a message'} from "${this.queueName}" ` +
           `(${(err as Error).message}); RabbitMQ dead-letters it without it.`,
       );
-      this.settle(channel, delivery, outcome, message);
+      this.settle(taken, outcome, message);
       return;
     }
-    this.settle(channel, delivery, outcome, message, false, true);
+    this.settle(taken, outcome, message, false, true);
   }
 
   /** Waits until `eta` or maxHoldTime, whichever first; true when due. False also when stopping. */
@@ -359,8 +353,7 @@ export class QueueConsumer {
   }
 
   private settle(
-    channel: DeliveryChannel,
-    delivery: Delivery,
+    taken: TakenDelivery,
     outcome: Outcome,
     message?: DramatiqMessage,
     quiet = false,
@@ -368,7 +361,8 @@ export class QueueConsumer {
     copied = false,
   ): void {
     // Settled already (handed back at the shutdown timeout): RabbitMQ has it again.
-    if (!this.unsettled.delete(delivery)) return;
+    if (!this.unsettled.remove(taken)) return;
+    const { delivery, channel } = taken;
     try {
       const batcher = channel.acks;
       if (outcome.kind === 'ack' || copied) {

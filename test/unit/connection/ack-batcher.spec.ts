@@ -85,3 +85,77 @@ describe('AckBatcher', () => {
     expect(batcher.unsettled).toBe(0);
   });
 });
+
+describe('AckBatcher: its ring of tags', () => {
+  const ringSize = (b: AckBatcher) => (b as unknown as { tags: Float64Array }).tags.length;
+
+  it('holds more deliveries than its first size, across the wrap-around, in order', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    // Move the start of the ring first, so that growing has to unwrap it.
+    for (let tag = 1; tag <= 200; tag++) batcher.track(tag);
+    for (let tag = 1; tag <= 200; tag++) batcher.ack(tag);
+    await nextTurn();
+    expect(channel.sent).toEqual([[200, true]]);
+    for (let tag = 201; tag <= 1_200; tag++) batcher.track(tag);
+    expect(batcher.unsettled).toBe(1_000);
+    batcher.ack(201); // the oldest: a batch of one
+    for (let tag = 203; tag <= 1_200; tag++) batcher.ack(tag); // 202 still runs
+    await nextTurn();
+    expect(channel.sent.slice(1, 3)).toEqual([
+      [201, true],
+      [203, false],
+    ]);
+    expect(channel.sent.length).toBe(3 + 997);
+    batcher.ack(202);
+    await nextTurn();
+    // Everything after 202 was acked on its own already: the batch is 202 alone.
+    expect(channel.sent.at(-1)).toEqual([202, true]);
+    expect(batcher.unsettled).toBe(0);
+  });
+
+  it('finds tags with gaps between them (deliveries not tracked here)', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    for (const tag of [3, 4, 9, 10, 20]) batcher.track(tag);
+    batcher.ack(10);
+    batcher.ack(9);
+    batcher.forget(4);
+    batcher.ack(3);
+    await nextTurn();
+    expect(channel.sent).toEqual([[10, true]]);
+    expect(batcher.unsettled).toBe(1);
+    batcher.ack(7); // never tracked: acked alone, at once
+    expect(channel.sent.at(-1)).toEqual([7, false]);
+    batcher.ack(20);
+    await nextTurn();
+    expect(channel.sent.at(-1)).toEqual([20, true]);
+  });
+
+  it('a consumer that only nacks does not grow the ring', () => {
+    const batcher = new AckBatcher(recordingChannel());
+    for (let tag = 1; tag <= 10_000; tag++) {
+      batcher.track(tag);
+      batcher.forget(tag);
+    }
+    expect(batcher.unsettled).toBe(0);
+    expect(ringSize(batcher)).toBe(256);
+  });
+
+  it('a delivery settled twice is acked once', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    batcher.track(1);
+    batcher.track(2);
+    batcher.ack(2);
+    batcher.ack(2);
+    await nextTurn();
+    expect(channel.sent).toEqual([[2, false]]);
+    batcher.ack(1);
+    await nextTurn();
+    expect(channel.sent).toEqual([
+      [2, false],
+      [1, true],
+    ]);
+  });
+});
