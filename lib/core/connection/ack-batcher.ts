@@ -7,6 +7,9 @@ const PENDING = 0;
 const DONE = 1;
 /** Nacked, or acked on its own: the next batch skips it. */
 const GONE = 2;
+const FIRST_SIZE = 256;
+/** Emptied while larger than this, the ring goes back to its first size. */
+const MAX_IDLE_SIZE = 4_096;
 
 /**
  * Acks the deliveries of one channel in batches. A finished delivery is not acked at once but
@@ -26,8 +29,8 @@ export class AckBatcher {
    * a set and a delete per delivery had its tables promoted by V8's young-generation
    * collections, batch after batch (docs/performance.md).
    */
-  private tags = new Float64Array(256);
-  private states = new Uint8Array(256);
+  private tags = new Float64Array(FIRST_SIZE);
+  private states = new Uint8Array(FIRST_SIZE);
   private head = 0;
   /** Entries in the ring, GONE ones behind a pending delivery included. */
   private count = 0;
@@ -45,7 +48,7 @@ export class AckBatcher {
 
   /** Registers a delivery as it arrives (before any ack of a later one can be batched). */
   track(deliveryTag: number): void {
-    if (this.count === this.tags.length) this.grow();
+    if (this.count === this.tags.length && !this.compact()) this.grow();
     const at = (this.head + this.count) & (this.tags.length - 1);
     this.tags[at] = deliveryTag;
     this.states[at] = PENDING;
@@ -78,6 +81,7 @@ export class AckBatcher {
     this.live -= 1;
     // Without this, a consumer that only ever nacks would grow the ring without end.
     while (this.count > 0 && this.states[this.head] === GONE) this.dropFront();
+    this.shrinkIfIdle();
   }
 
   /** Sends every ack waiting now (also called before the channel is closed on purpose). */
@@ -93,6 +97,7 @@ export class AckBatcher {
       }
       this.dropFront();
     }
+    this.shrinkIfIdle();
     if (upTo >= 0) this.send(upTo, true);
     const finished = this.finished;
     this.finished = [];
@@ -141,6 +146,35 @@ export class AckBatcher {
   private dropFront(): void {
     this.head = (this.head + 1) & (this.tags.length - 1);
     this.count -= 1;
+  }
+
+  /**
+   * Deliveries acked on their own behind a slow one stay in the ring (GONE) until it settles; a
+   * full ring at least half GONE is compacted in place (order kept) rather than grown, so the
+   * ring follows the deliveries unsettled, not every tag since the oldest of them.
+   */
+  private compact(): boolean {
+    if (this.count - this.live < this.count >>> 1) return false;
+    const mask = this.tags.length - 1;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) & mask;
+      if (this.states[from] === GONE) continue;
+      const to = (this.head + kept) & mask;
+      this.tags[to] = this.tags[from]!;
+      this.states[to] = this.states[from]!;
+      kept += 1;
+    }
+    this.count = kept;
+    return true;
+  }
+
+  /** After a burst that grew it, an empty ring goes back to its first size. */
+  private shrinkIfIdle(): void {
+    if (this.count !== 0 || this.tags.length <= MAX_IDLE_SIZE) return;
+    this.tags = new Float64Array(FIRST_SIZE);
+    this.states = new Uint8Array(FIRST_SIZE);
+    this.head = 0;
   }
 
   private grow(): void {

@@ -31,7 +31,10 @@ export class LinkedList<N extends ListNode<N>> {
     this.count += 1;
   }
 
-  /** Unlinks the node: true if it was in this list, false if not (so a second call does nothing). */
+  /**
+   * Unlinks the node: true if it was in this list, false if not (so a second call does nothing).
+   * A node belongs to one list at most: the check looks only at its neighbours.
+   */
   remove(node: N): boolean {
     const { prev, next } = node;
     if (prev === undefined ? this.head !== node : prev.next !== node) return false;

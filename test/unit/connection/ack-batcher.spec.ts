@@ -159,3 +159,52 @@ describe('AckBatcher: its ring of tags', () => {
     ]);
   });
 });
+
+describe('AckBatcher: bounded by the deliveries unsettled', () => {
+  const ringSize = (b: AckBatcher) => (b as unknown as { tags: Float64Array }).tags.length;
+
+  it('one slow delivery with 10,000 acked behind it keeps the ring small, and its ack still goes out', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    batcher.track(1); // a long-running actor
+    for (let tag = 2; tag <= 10_001; tag++) {
+      batcher.track(tag);
+      batcher.ack(tag);
+      if (tag % 100 === 0) await nextTurn(); // a batch per turn, as a busy worker settles them
+    }
+    await nextTurn();
+    expect(channel.sent.length).toBe(10_000);
+    expect(channel.sent.every(([, multiple]) => !multiple)).toBe(true);
+    expect(batcher.unsettled).toBe(1);
+    expect(ringSize(batcher)).toBeLessThanOrEqual(512);
+    batcher.ack(1);
+    await nextTurn();
+    expect(channel.sent.at(-1)).toEqual([1, true]);
+    expect(batcher.unsettled).toBe(0);
+  });
+
+  it('goes back to its first size once emptied after a burst', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    for (let tag = 1; tag <= 20_000; tag++) batcher.track(tag);
+    expect(ringSize(batcher)).toBeGreaterThanOrEqual(20_000);
+    for (let tag = 1; tag <= 20_000; tag++) batcher.ack(tag);
+    await nextTurn();
+    expect(channel.sent).toEqual([[20_000, true]]);
+    expect(ringSize(batcher)).toBe(256);
+  });
+
+  it('tags beyond 2^31, and an ack for a delivery already nacked goes out alone', async () => {
+    const channel = recordingChannel();
+    const batcher = new AckBatcher(channel);
+    const base = 2 ** 33;
+    for (let i = 0; i < 3; i++) batcher.track(base + i);
+    batcher.forget(base + 1);
+    batcher.ack(base + 1); // not tracked any more: sent at once, on its own
+    expect(channel.sent).toEqual([[base + 1, false]]);
+    batcher.ack(base);
+    batcher.ack(base + 2);
+    await nextTurn();
+    expect(channel.sent.at(-1)).toEqual([base + 2, true]);
+  });
+});
