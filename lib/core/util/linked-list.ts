@@ -56,7 +56,7 @@ export class LinkedList<N extends ListNode<N>> {
 
   /** Unlinks every node. */
   clear(): void {
-    for (let n = this.head; n !== undefined; ) {
+    for (let n = this.head; n !== undefined;) {
       const next = n.next;
       n.prev = n.next = undefined;
       n = next;
