@@ -15,11 +15,6 @@ export interface ListNode<N> {
 export class LinkedList<N extends ListNode<N>> {
   private head: N | undefined = undefined;
   private tail: N | undefined = undefined;
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
 
   /** Appends a node that is in no list (links undefined). */
   push(node: N): void {
@@ -28,7 +23,6 @@ export class LinkedList<N extends ListNode<N>> {
     if (this.tail === undefined) this.head = node;
     else this.tail.next = node;
     this.tail = node;
-    this.count += 1;
   }
 
   /**
@@ -43,7 +37,6 @@ export class LinkedList<N extends ListNode<N>> {
     if (next === undefined) this.tail = prev;
     else next.prev = prev;
     node.prev = node.next = undefined;
-    this.count -= 1;
     return true;
   }
 
@@ -62,6 +55,5 @@ export class LinkedList<N extends ListNode<N>> {
       n = next;
     }
     this.head = this.tail = undefined;
-    this.count = 0;
   }
 }
