@@ -75,6 +75,8 @@ export class FakeHolder implements ConnectionHolder {
   connected = true;
   /** Leases handed out and not yet given back. */
   outstanding = 0;
+  /** Releases of a lease already given back (harmless, but the publisher releases each lease once). */
+  extraReleases = 0;
   /** When set, acquireProducer rejects with it (a connection that gave up). */
   failure: Error | undefined;
   queueChannel: () => Promise<QueueChannel> = () => Promise.reject(new Error('no queue channel in this fake'));
@@ -138,7 +140,10 @@ export class FakeHolder implements ConnectionHolder {
     this.outstanding += 1;
     let ended = false;
     const end = () => {
-      if (ended) return;
+      if (ended) {
+        this.extraReleases += 1;
+        return;
+      }
       ended = true;
       this.outstanding -= 1;
     };

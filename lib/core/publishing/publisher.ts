@@ -144,7 +144,7 @@ export class Publisher {
     // Begun before close(): not attempted on the connections a later use would open.
     if (send.generation !== this.generation) return this.finish(send, new BrokerClosedError('a send'));
     send.attempt += 1;
-    const { canonicalQueue } = send.message;
+    const { canonicalQueue } = send;
     if (!this.declarer.isDeclared(canonicalQueue)) {
       this.declarer.ensure(canonicalQueue).then(
         () => this.leaseAndWrite(send),
@@ -175,8 +175,7 @@ export class Publisher {
       this.returnLease(send);
       return;
     }
-    const { message } = send;
-    if (lease.producer.publish(message.queueName, message.body, message.properties, send)) {
+    if (lease.producer.publish(send.queueName, send.body, send.properties, send)) {
       if (!this.settings.confirmDelivery) this.finish(send, undefined); // its outcome is only logged
       return;
     }
@@ -189,10 +188,9 @@ export class Publisher {
   /** The one place an attempt's outcome is turned into what happens next. */
   private decide(send: Send, outcome: AttemptOutcome, error: unknown): void {
     this.returnLease(send);
-    const { message } = send;
     if (send.settled) {
       if (outcome !== 'confirmed' && !this.settings.confirmDelivery)
-        this.logger.warn(`Unconfirmed publish of ${message.messageId} failed: ${describe(outcome, error)}`);
+        this.logger.warn(`Unconfirmed publish of ${send.messageId} failed: ${describe(outcome, error)}`);
       return; // settled earlier: by its deadline, or at the write without confirms
     }
     switch (outcome) {
@@ -201,16 +199,13 @@ export class Publisher {
       case 'returned':
         return this.redeclareAndRetry(send);
       case 'nacked':
-        return this.finish(
-          send,
-          new PublishRejectedError(message.queueName, message.messageId, 'message nacked', error),
-        );
+        return this.finish(send, new PublishRejectedError(send.queueName, send.messageId, 'message nacked', error));
       case 'refused':
         // The server closed the channel over this publish (403 access refused, say): retrying
         // would be refused the same way. Report the server's own reason.
         return this.finish(
           send,
-          new PublishRejectedError(message.queueName, message.messageId, (error as Error).message, error),
+          new PublishRejectedError(send.queueName, send.messageId, (error as Error).message, error),
         );
       case 'interrupted':
         return this.retryAfterInterruption(send, error);
@@ -229,16 +224,13 @@ export class Publisher {
    * once more; a second return means it cannot be routed at all.
    */
   private redeclareAndRetry(send: Send): void {
-    const { message } = send;
     if (send.redeclared) {
       const detail = 'unroutable even after re-declaring the queue';
-      return this.finish(send, new PublishRejectedError(message.queueName, message.messageId, detail));
+      return this.finish(send, new PublishRejectedError(send.queueName, send.messageId, detail));
     }
     send.redeclared = true;
-    this.logger.warn(
-      `Queue "${message.queueName}" was missing when ${message.messageId} was published; declaring it again.`,
-    );
-    this.declarer.forget(message.canonicalQueue);
+    this.logger.warn(`Queue "${send.queueName}" was missing when ${send.messageId} was published; declaring it again.`);
+    this.declarer.forget(send.canonicalQueue);
     this.attempt(send);
   }
 
@@ -246,7 +238,7 @@ export class Publisher {
     const { maxEnqueueAttempts } = this.settings;
     if (send.attempt >= maxEnqueueAttempts) return this.finish(send, failed(send, error));
     this.logger.debug?.(
-      `Publish of ${send.message.messageId} interrupted (${describe('interrupted', error)}); attempt ${send.attempt + 1} of ${maxEnqueueAttempts}.`,
+      `Publish of ${send.messageId} interrupted (${describe('interrupted', error)}); attempt ${send.attempt + 1} of ${maxEnqueueAttempts}.`,
     );
     // amqplib reports the closed channel before the connection's own close: pause so the
     // next attempt waits for the reconnect instead of hitting the same dead channel.
@@ -257,11 +249,7 @@ export class Publisher {
   private readonly attemptAgain = (send: Send) => this.attempt(send);
 
   private readonly expire = (send: Send) => {
-    const { message } = send;
-    this.finish(
-      send,
-      new PublishConfirmTimeoutError(message.queueName, message.messageId, this.settings.confirmTimeout),
-    );
+    this.finish(send, new PublishConfirmTimeoutError(send.queueName, send.messageId, this.settings.confirmTimeout));
   };
 
   /** Settles a send once; whatever it holds goes back here. */
@@ -279,8 +267,7 @@ export class Publisher {
   /** Tells the listener (when the send asked for it), then settles the send's promise. */
   private report(send: Send, error: Error | undefined): void {
     try {
-      if (send.startedAt >= 0)
-        this.settledListener?.(send.message, send.result, error, performance.now() - send.startedAt);
+      if (send.startedAt >= 0) this.settledListener?.(send, send.result, error, performance.now() - send.startedAt);
     } catch (err) {
       // The listener is the Enqueuer's event emitter, which catches its listeners' errors.
       this.logger.error(`Reporting the end of a publish failed: ${String(err)}`);
@@ -305,7 +292,7 @@ export class Publisher {
 }
 
 function failed(send: Send, cause: unknown): PublishFailedError {
-  return new PublishFailedError(send.message.queueName, send.message.messageId, send.attempt, cause);
+  return new PublishFailedError(send.queueName, send.messageId, send.attempt, cause);
 }
 
 function describe(outcome: AttemptOutcome, error: unknown): string {

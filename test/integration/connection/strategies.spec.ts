@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { hostname } from 'node:os';
 import { ChannelLimitExceededError, ConnectionPoolTimeoutError } from '../../../lib/core/errors/index.js';
 import { BrokerTracker, serverConnectionsNamed, uniqueName } from '../../support/broker-fixtures.js';
-import { deleteQueue } from '../../support/rabbitmqctl.js';
+import { deleteQueue, deleteQueuesWithPrefix } from '../../support/rabbitmqctl.js';
 import { waitFor } from '../../support/wait.js';
 
 const brokers = new BrokerTracker();
@@ -227,5 +227,65 @@ describe('connection names and heartbeats, as the server sees them', () => {
     const broker = brokers.create({ strategy: 'shared', clientProperties: { connection_name: name } });
     await broker.connect();
     expect(await serverConnectionsNamed(name)).toHaveLength(1);
+  });
+});
+
+// Every send takes a place in the producer pool (a channel's share, or a pooled connection's) and
+// must give it back once it settled, also when the channel under it was replaced. Checked against
+// the pools' own counts while one lease on each channel is held throughout: a send that freed its
+// place twice would free a held one too, a send that never freed it would keep it.
+describe.each(['shared', 'pooled'] as const)("strategy '%s': publish leases", (strategy) => {
+  afterAll(() => deleteQueuesWithPrefix(`lease-room-${strategy}`));
+
+  it('each send gives its place back once, also after a channel the server closed was replaced', async () => {
+    const queue = uniqueName(`lease-room-${strategy}`);
+    const broker = brokers.create({
+      strategy,
+      connectionName: uniqueName(),
+      maxPublishesPerChannel: 2,
+      ...(strategy === 'shared' ? { maxProducerChannels: 3 } : { maxProducerConnections: 3, acquireTimeout: 200 }),
+    });
+    const places = 6; // 3 channels (or connections) x 2 publishes each
+    /** Leases every free place at once and checks there is no more. */
+    const leaseTheRest = async (free: number) => {
+      const leases = await Promise.all(Array.from({ length: free }, () => broker.acquire('producer')));
+      await expect(broker.acquire('producer')).rejects.toThrow(
+        strategy === 'shared' ? ChannelLimitExceededError : ConnectionPoolTimeoutError,
+      );
+      return leases;
+    };
+    // Keep one lease on each of the three channels; the sends share the other place on each.
+    const held: typeof all = [];
+    const all = await leaseTheRest(places);
+    for (const lease of all) {
+      if (held.some((h) => h.channel === lease.channel)) lease.release();
+      else held.push(lease);
+    }
+    expect(held).toHaveLength(3);
+    // Three at a time, so the sends fit beside the held leases (the publisher counts on every place).
+    const sendAll = async (from: number) => {
+      for (let i = 0; i < 150; i += 3)
+        await Promise.all([0, 1, 2].map((k) => broker.send('lease_check', { args: [from + i + k], queueName: queue })));
+    };
+
+    await sendAll(0);
+    expect(broker.publishStats().inFlight).toBe(0);
+    const rest = await leaseTheRest(places - held.length);
+    // The server closes a channel the sends used (404 on a passive declare); the pool replaces it.
+    // The held lease on it goes too, as a lease on a closed channel would.
+    const closed = rest[0].channel;
+    await expect(closed.checkQueue(uniqueName('missing'))).rejects.toThrow(/404|NOT_FOUND/);
+    rest.forEach((l) => l.release());
+    held
+      .splice(
+        held.findIndex((h) => h.channel === closed),
+        1,
+      )[0]
+      .release();
+
+    await sendAll(150);
+    expect(broker.publishStats().inFlight).toBe(0);
+    (await leaseTheRest(places - held.length)).forEach((l) => l.release());
+    held.forEach((l) => l.release());
   });
 });

@@ -3,7 +3,7 @@
  * report, the retries, the deadline of a send (confirmTimeout from the call, in every path),
  * the bounded buffer and close(). No RabbitMQ: each test settles the writes itself.
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConnectionRefusedError } from '../../../lib/core/errors/connection.errors.js';
 import { BrokerClosedError } from '../../../lib/core/errors/connection.errors.js';
 import { resolveMessagingSettings } from '../../../lib/core/options/messaging-settings.js';
@@ -53,8 +53,16 @@ function message(): OutgoingMessage {
   };
 }
 
+/** Every holder a test made: the publisher gives each lease back once, at the one place it settles an attempt. */
+const holders: FakeHolder[] = [];
+
+afterEach(() => {
+  for (const h of holders.splice(0)) expect(h.extraReleases).toBe(0);
+});
+
 function setup(options: MessagingOptions = {}, capacity = 10) {
   const holder = new FakeHolder();
+  holders.push(holder);
   const declarer = new FakeDeclarer();
   const logger = new CapturingLogger();
   const settings = resolveMessagingSettings({ confirmTimeout: 300, ...options });
