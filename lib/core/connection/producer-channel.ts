@@ -1,5 +1,6 @@
 import type { ConfirmChannel, Message } from 'amqplib';
 import { ManagedChannel } from './managed-channel.js';
+import { encodePublishFrames } from './publish-frames.js';
 
 /** How one publish ended, as far as the channel can tell. */
 export type PublishOutcome =
@@ -30,6 +31,33 @@ export interface PublishProperties {
 interface FrameWriter {
   sendMessage(fields: object, properties: object, content: Buffer): boolean;
   pushConfirmCallback(callback: ((err: Error | null) => void) | false): void;
+}
+
+/**
+ * Where amqplib's sendMessage puts the frames it encodes (amqplib 2.x): the channel's number and
+ * the connection's write stream for it, and the flag its heartbeat checks for outgoing traffic.
+ */
+interface ChannelInternals {
+  readonly ch: number;
+  readonly connection: {
+    readonly channels: ({ channel: unknown; buffer: { write(frames: Buffer): boolean } } | null | undefined)[];
+    sentSinceLastCheck: boolean;
+    readonly frameMax: number;
+  };
+}
+
+type RawProducer = ConfirmChannel & FrameWriter & ChannelInternals;
+
+/** True when `raw` has the internals ChannelInternals describes; otherwise every publish goes through sendMessage. */
+function hasChannelInternals(raw: Partial<ChannelInternals>): boolean {
+  const connection = raw.connection;
+  return (
+    typeof raw.ch === 'number' &&
+    typeof connection?.frameMax === 'number' &&
+    typeof connection.sentSinceLastCheck === 'boolean' &&
+    Array.isArray(connection.channels) &&
+    typeof connection.channels[raw.ch]?.buffer?.write === 'function'
+  );
 }
 
 /**
@@ -72,33 +100,59 @@ export class ProducerChannel extends ManagedChannel {
   private returned: Buffer[] = [];
   /** Encoded synchronously by amqplib at each write, so one object per channel serves every publish. */
   private readonly frame = newFrame();
+  /** The current amqplib channel has the internals to write our own encoding of the frames to. */
+  private writesFrames = false;
 
   /**
    * Writes the message and reports its outcome to `listener`, exactly once. Returns false,
    * without writing or calling the listener, when the channel is not open (see whenOpen).
    */
   publish(routingKey: string, body: Buffer, properties: PublishProperties, listener: PublishListener): boolean {
-    const raw = this.raw as (ConfirmChannel & FrameWriter) | undefined;
+    const raw = this.raw as RawProducer | undefined;
     if (raw === undefined || !this.host.isConnected) return false;
+    if (!this.write(raw, routingKey, body, properties)) return false;
+    // The same order as amqplib's ConfirmChannel.publish: write, then queue the confirm callback.
+    raw.pushConfirmCallback((err) => this.settle(body, err, listener));
+    return true;
+  }
+
+  /**
+   * Puts the frames on the channel's write stream, where amqplib's own sendMessage would, or
+   * through sendMessage when they do not fit one frame. False when the channel cannot send: amqplib
+   * replaces the send methods of a closing or closed channel with ones that throw.
+   * A false return of the stream's write only means its buffer is past its mark: the publisher
+   * bounds what is in flight.
+   */
+  private write(raw: RawProducer, routingKey: string, body: Buffer, properties: PublishProperties): boolean {
+    if (Object.hasOwn(raw, 'sendMessage')) return false;
+    if (this.writesFrames) {
+      const { connection, ch } = raw;
+      const stream = connection.channels[ch];
+      if (stream?.channel !== raw) return false;
+      const frames = encodePublishFrames(ch, routingKey, properties, body, connection.frameMax);
+      if (frames !== undefined) {
+        stream.buffer.write(frames);
+        connection.sentSinceLastCheck = true;
+        return true;
+      }
+    }
     const frame = this.frame;
     frame.routingKey = routingKey;
     frame.deliveryMode = properties.persistent ? 2 : 1;
     frame.priority = properties.priority;
     frame.expiration = properties.expiration;
     try {
-      // A false return only means amqplib's buffer is past its mark: the publisher bounds what is in flight.
       raw.sendMessage(frame, frame, body);
+      return true;
     } catch {
       return false; // the channel closed between the check and the write (amqplib then refuses writes)
     }
-    // The same order as amqplib's ConfirmChannel.publish: write, then queue the confirm callback.
-    raw.pushConfirmCallback((err) => this.settle(body, err, listener));
-    return true;
   }
 
   protected override attach(raw: ConfirmChannel): void {
     super.attach(raw);
     this.returned = [];
+    this.writesFrames = hasChannelInternals(raw as unknown as Partial<ChannelInternals>);
     raw.on('return', (msg: Message) => this.returned.push(msg.content));
   }
 

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 import { type PublishOutcome, ProducerChannel } from '../../../lib/core/connection/producer-channel.js';
+import { encodePublishFrames } from '../../../lib/core/connection/publish-frames.js';
 import { fakeWrapperAndHost } from '../../support/fake-channels.js';
 
 /** amqplib's ConfirmChannel as far as the producer channel uses it. */
@@ -28,10 +29,36 @@ class FakeRaw extends EventEmitter {
   }
 }
 
-function setup() {
+/**
+ * With the amqplib 2.x internals the producer channel writes its own encoding of the frames to:
+ * channel number 7 on a connection whose write stream for it records what it is given. Closing
+ * does what amqplib does: the send methods are replaced by ones that throw, the stream is released.
+ */
+class FakeRawWithStream extends FakeRaw {
+  readonly ch = 7;
+  readonly written: Buffer[] = [];
+  readonly connection = {
+    channels: [] as Array<{ channel: unknown; buffer: { write(b: Buffer): boolean } } | null>,
+    sentSinceLastCheck: false,
+    frameMax: 4_096,
+  };
+  constructor() {
+    super();
+    this.connection.channels[this.ch] = { channel: this, buffer: { write: (b: Buffer) => this.written.push(b) > 0 } };
+  }
+  override close(): void {
+    this.sendMessage = () => {
+      throw new Error('Channel closed');
+    };
+    this.connection.channels[this.ch] = null;
+    super.close();
+  }
+}
+
+function setup(makeRaw: () => FakeRaw = () => new FakeRaw()) {
   const { wrapper, host, open: run } = fakeWrapperAndHost();
   const channel = new ProducerChannel(wrapper, host, 'producer-1');
-  const open = () => run(new FakeRaw());
+  const open = () => run(makeRaw());
   const outcomes: Array<[string, PublishOutcome, string | undefined]> = [];
   const publish = (body: string, properties: { persistent: boolean; priority?: number; expiration?: string }) =>
     channel.publish('q', Buffer.from(body), properties, {
@@ -103,5 +130,43 @@ describe('ProducerChannel', () => {
     const waiting = channel.whenOpen();
     void channel.close();
     await expect(waiting).rejects.toThrow(/channel producer-1 closed/);
+  });
+
+  describe('on amqplib 2.x, writing its own encoding of the frames', () => {
+    it("puts one buffer on the channel's write stream, marks the connection as having sent, and reports the confirm", () => {
+      const { open, publish, outcomes } = setup(() => new FakeRawWithStream());
+      const raw = open() as FakeRawWithStream;
+      expect(publish('a', { persistent: true, priority: 3 })).toBe(true);
+      expect(raw.frames).toHaveLength(0); // not through amqplib's sendMessage
+      expect(raw.written).toEqual([
+        encodePublishFrames(7, 'q', { persistent: true, priority: 3 }, Buffer.from('a'), 4_096),
+      ]);
+      expect(raw.connection.sentSinceLastCheck).toBe(true);
+      raw.callbacks[0]!(null);
+      expect(outcomes).toEqual([['a', 'confirmed', undefined]]);
+    });
+
+    it('leaves a body larger than one frame to amqplib, which splits it', () => {
+      const { open, publish } = setup(() => new FakeRawWithStream());
+      const raw = open() as FakeRawWithStream;
+      const big = 'x'.repeat(4_089); // 4,089 + 8 > frameMax 4,096
+      expect(publish(big, { persistent: true })).toBe(true);
+      expect(raw.written).toHaveLength(0);
+      expect(raw.frames).toHaveLength(1);
+    });
+
+    it('writes nothing on a channel amqplib is closing or has closed, and on a stream that is not its own', () => {
+      const { open, publish, outcomes } = setup(() => new FakeRawWithStream());
+      const raw = open() as FakeRawWithStream;
+      raw.sendMessage = () => {
+        throw new Error('Channel closing'); // what amqplib does as it sends channel.close
+      };
+      expect(publish('a', { persistent: true })).toBe(false);
+      const other = open() as FakeRawWithStream;
+      other.connection.channels[7] = { channel: raw, buffer: { write: () => true } };
+      expect(publish('b', { persistent: true })).toBe(false);
+      expect([raw.written, other.written, raw.callbacks, other.callbacks]).toEqual([[], [], [], []]);
+      expect(outcomes).toEqual([]);
+    });
   });
 });

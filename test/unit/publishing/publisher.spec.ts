@@ -399,7 +399,11 @@ describe('Publisher', () => {
   });
 
   it('sends waiting for a slot start in order as slots free up; without confirms, 20,000 of them never nest calls', async () => {
-    const { publisher, channel } = setup({ confirmDelivery: false, maxBufferedMessages: 50_000 }, 1);
+    // A deadline far off: under a loaded machine 20,000 sends may wait longer than the usual 300 ms.
+    const { publisher, channel } = setup(
+      { confirmDelivery: false, maxBufferedMessages: 50_000, confirmTimeout: 60_000 },
+      1,
+    );
     // The queue is not declared yet: the first send holds the slot while it declares, the rest queue.
     const sends = Array.from({ length: 20_000 }, (_, i) => publisher.publish(message(), i));
     expect(publisher.stats().waiting).toBe(19_999);
