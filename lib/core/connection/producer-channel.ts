@@ -98,7 +98,10 @@ function newFrame() {
 export class ProducerChannel extends ManagedChannel {
   /** Bodies RabbitMQ returned whose confirm has not arrived yet (RabbitMQ sends the return first). */
   private returned: Buffer[] = [];
-  /** Encoded synchronously by amqplib at each write, so one object per channel serves every publish. */
+  /**
+   * The fields amqplib's sendMessage encodes when it writes a publish (a body beyond one frame,
+   * or an amqplib without the internals below): encoded synchronously, so one object serves all.
+   */
   private readonly frame = newFrame();
   /** The current amqplib channel has the internals to write our own encoding of the frames to. */
   private writesFrames = false;
@@ -128,7 +131,8 @@ export class ProducerChannel extends ManagedChannel {
     if (this.writesFrames) {
       const { connection, ch } = raw;
       const stream = connection.channels[ch];
-      if (stream?.channel !== raw) return false;
+      // The connection's send methods are replaced the same way once it is closing.
+      if (stream?.channel !== raw || Object.hasOwn(connection, 'sendMessage')) return false;
       const frames = encodePublishFrames(ch, routingKey, properties, body, connection.frameMax);
       if (frames !== undefined) {
         stream.buffer.write(frames);

@@ -155,7 +155,7 @@ describe('ProducerChannel', () => {
       expect(raw.frames).toHaveLength(1);
     });
 
-    it('writes nothing on a channel amqplib is closing or has closed, and on a stream that is not its own', () => {
+    it('writes nothing on a channel or connection amqplib is closing or has closed, nor on a stream not its own', () => {
       const { open, publish, outcomes } = setup(() => new FakeRawWithStream());
       const raw = open() as FakeRawWithStream;
       raw.sendMessage = () => {
@@ -165,7 +165,15 @@ describe('ProducerChannel', () => {
       const other = open() as FakeRawWithStream;
       other.connection.channels[7] = { channel: raw, buffer: { write: () => true } };
       expect(publish('b', { persistent: true })).toBe(false);
-      expect([raw.written, other.written, raw.callbacks, other.callbacks]).toEqual([[], [], [], []]);
+      const third = open() as FakeRawWithStream;
+      Object.assign(third.connection, {
+        sendMessage: () => {
+          throw new Error('Connection closing'); // what amqplib does as it sends connection.close
+        },
+      });
+      expect(publish('c', { persistent: true })).toBe(false);
+      expect([raw.written, other.written, third.written]).toEqual([[], [], []]);
+      expect([raw.callbacks, other.callbacks, third.callbacks]).toEqual([[], [], []]);
       expect(outcomes).toEqual([]);
     });
   });
