@@ -20,6 +20,16 @@ export interface ChannelHost {
 const DEAD_CHANNEL_CHECK_MS = 100;
 
 /**
+ * True while amqplib is closing the channel or its connection (it has sent the close and waits for
+ * the close-ok): amqplib then replaces their send methods with ones that throw (amqplib 2.x), so
+ * nothing may be written, though the channel is not closed yet.
+ */
+export function refusesSends(raw: ConfirmChannel): boolean {
+  const connection = (raw as { connection?: object }).connection;
+  return Object.hasOwn(raw, 'sendMessage') || (connection !== undefined && Object.hasOwn(connection, 'sendMessage'));
+}
+
+/**
  * One channel of a ManagedConnection: amqp-connection-manager's wrapper, which opens a new
  * amqplib channel after every reconnect, plus what we track of the amqplib channel under it
  * (open or not, why the server closed it, whether it died for good). The subclasses add what
@@ -57,9 +67,10 @@ export class ManagedChannel {
     return this.closed;
   }
 
-  /** True when a write can go out now: the amqplib channel is open on a connected connection. */
+  /** True when a write can go out now: the amqplib channel is open, and not closing, on a connected connection. */
   get isOpen(): boolean {
-    return this.raw !== undefined && this.host.isConnected;
+    const raw = this.raw;
+    return raw !== undefined && this.host.isConnected && !this.closed && !refusesSends(raw);
   }
 
   /** The server's reason when it closed this channel (a channel error, not a lost connection). */
@@ -73,8 +84,9 @@ export class ManagedChannel {
    * callers bound it themselves.
    */
   whenOpen(): Promise<void> {
-    if (this.isOpen) return Promise.resolve();
+    // Closed first: a channel being closed may still look open until its close-ok arrives.
     if (this.closed || this.dead) return Promise.reject(new Error(`channel ${this.name} closed`));
+    if (this.isOpen) return Promise.resolve();
     return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
   }
 

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Message } from 'amqplib';
-import { ManagedChannel } from './managed-channel.js';
+import { ManagedChannel, refusesSends } from './managed-channel.js';
 import { encodePublishFrames } from './publish-frames.js';
 
 /** How one publish ended, as far as the channel can tell. */
@@ -121,18 +121,17 @@ export class ProducerChannel extends ManagedChannel {
 
   /**
    * Puts the frames on the channel's write stream, where amqplib's own sendMessage would, or
-   * through sendMessage when they do not fit one frame. False when the channel cannot send: amqplib
-   * replaces the send methods of a closing or closed channel with ones that throw.
+   * through sendMessage when they do not fit one frame. False when the channel cannot send (closing
+   * or closed, or its connection closing: see refusesSends).
    * A false return of the stream's write only means its buffer is past its mark: the publisher
    * bounds what is in flight.
    */
   private write(raw: RawProducer, routingKey: string, body: Buffer, properties: PublishProperties): boolean {
-    if (Object.hasOwn(raw, 'sendMessage')) return false;
+    if (refusesSends(raw)) return false;
     if (this.writesFrames) {
       const { connection, ch } = raw;
       const stream = connection.channels[ch];
-      // The connection's send methods are replaced the same way once it is closing.
-      if (stream?.channel !== raw || Object.hasOwn(connection, 'sendMessage')) return false;
+      if (stream?.channel !== raw) return false;
       const frames = encodePublishFrames(ch, routingKey, properties, body, connection.frameMax);
       if (frames !== undefined) {
         stream.buffer.write(frames);

@@ -26,8 +26,9 @@ const MAX_SHORTSTR = 255;
 
 /**
  * The frames of a publish of `body` to `routingKey` on `channel`, or undefined when they do not
- * fit the fast encoding (a routing key or expiration past 255 bytes, or a body larger than one
- * frame may carry): the caller then lets amqplib split and validate them.
+ * fit the fast encoding (a routing key or expiration past 255 bytes, a priority that is not an
+ * octet, or a body larger than one frame may carry): the caller then lets amqplib split and
+ * validate them.
  */
 export function encodePublishFrames(
   channel: number,
@@ -39,6 +40,8 @@ export function encodePublishFrames(
   const keyBytes = Buffer.byteLength(routingKey, 'utf8');
   if (keyBytes > MAX_SHORTSTR) return undefined;
   const { priority, expiration } = properties;
+  // An octet: anything else is left to amqplib, which refuses it.
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 255)) return undefined;
   const expirationBytes = expiration === undefined ? -1 : Buffer.byteLength(expiration, 'utf8');
   if (expirationBytes > MAX_SHORTSTR) return undefined;
   if (body.length + FRAME_OVERHEAD > frameMax) return undefined;

@@ -3,6 +3,8 @@
  * basic.get, compared with what Dramatiq 2.2 (pika) published in test/fixtures/dramatiq-golden.json:
  * delivery_mode 2 and, when set, priority; nothing else (in particular no headers table).
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqplib, { type Channel, type ChannelModel, type MessageProperties } from 'amqplib';
 import type { DramatiqBrokerOptions } from '../../../lib/core/broker.js';
@@ -95,14 +97,32 @@ describe('AMQP properties as Dramatiq publishes them', () => {
     expect(asPika(properties)).toEqual(golden.cases.broker_priority_5!.wire.properties);
   });
 
-  // RabbitMQ 3.10 negotiates frames of at most 131,072 bytes: a larger body is split by amqplib,
-  // a smaller one goes out as one frame encoded by the producer channel itself.
+  // RabbitMQ 3.10 negotiates frames of at most 131,072 bytes: a larger body is split by amqplib
+  // (its sendMessage), a smaller one goes out as one frame encoded by the producer channel itself.
   it.each([
-    ['in one frame', 130_000],
-    ['split across frames', 300_000],
-  ])('a large message %s arrives whole, with the same properties', async (_how, size) => {
+    ['in one frame', 130_000, 0],
+    ['split across frames', 300_000, 1],
+  ])('a large message %s arrives whole, with the same properties', async (_how, size, throughAmqplib) => {
     const text = 'a'.repeat(size - 200) + 'é'.repeat(50); // escaped as Dramatiq does
-    const { properties, body } = await publishAndGet({}, { args: [text] });
+    // Counts the publishes amqplib encodes (its channels' sendMessage, on the prototype: an own
+    // property would read as a closing channel).
+    const amqplibChannel = createRequire(import.meta.url)(
+      join(dirname(createRequire(import.meta.url).resolve('amqplib')), 'lib', 'channel.js'),
+    ).Channel.prototype as { sendMessage: (...args: unknown[]) => unknown };
+    const original = amqplibChannel.sendMessage;
+    let encodedByAmqplib = 0;
+    amqplibChannel.sendMessage = function (this: unknown, ...args: unknown[]) {
+      encodedByAmqplib += 1;
+      return original.apply(this, args);
+    };
+    let got: { properties: MessageProperties; body: Buffer };
+    try {
+      got = await publishAndGet({}, { args: [text] });
+    } finally {
+      amqplibChannel.sendMessage = original;
+    }
+    expect(encodedByAmqplib).toBe(throughAmqplib);
+    const { properties, body } = got;
     expect(asPika(properties)).toEqual(golden.cases.plain_send!.wire.properties);
     const decoded = JSON.parse(body.toString('utf8')) as { args: string[] };
     expect(decoded.args[0]).toBe(text);

@@ -177,4 +177,28 @@ describe('ProducerChannel', () => {
       expect(outcomes).toEqual([]);
     });
   });
+
+  it('a channel amqplib is closing is not open: whenOpen waits for the next channel instead of resolving at once', async () => {
+    const { channel, open, publish } = setup();
+    const raw = open();
+    raw.sendMessage = () => {
+      throw new Error('Channel closing'); // amqplib sent channel.close and waits for close-ok
+    };
+    expect(channel.isOpen).toBe(false);
+    expect(publish('a', { persistent: true })).toBe(false);
+    let opened = false;
+    const waiting = channel.whenOpen().then(() => (opened = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(opened).toBe(false); // before: resolved at once, and the publisher wrote again, in a loop
+    open();
+    await waiting;
+    expect(publish('a', { persistent: true })).toBe(true);
+  });
+
+  it('a channel being closed by us rejects whenOpen even before amqplib has closed it', async () => {
+    const { channel, open } = setup();
+    open();
+    void channel.close();
+    await expect(channel.whenOpen()).rejects.toThrow(/channel producer-1 closed/);
+  });
 });

@@ -68,7 +68,7 @@ describe('encodePublishFrames', () => {
     expect(compared).toBe(4 * keys.length * propertySets.length * bodies.length);
   });
 
-  it('declines what does not fit one frame or a short string, for amqplib to encode (or refuse)', () => {
+  it('declines what does not fit one frame, a short string or an octet, for amqplib to encode (or refuse)', () => {
     const body = Buffer.alloc(10);
     expect(encodePublishFrames(1, 'q', { persistent: true }, Buffer.alloc(FRAME_MAX - 7), FRAME_MAX)).toBeUndefined();
     expect(encodePublishFrames(1, 'q', { persistent: true }, Buffer.alloc(4_089), 4_096)).toBeUndefined();
@@ -79,5 +79,7 @@ describe('encodePublishFrames', () => {
     expect(
       encodePublishFrames(1, 'q', { persistent: true, expiration: 'e'.repeat(256) }, body, FRAME_MAX),
     ).toBeUndefined();
+    for (const priority of [256, -1, 1.5, Number.NaN])
+      expect(encodePublishFrames(1, 'q', { persistent: true, priority }, body, FRAME_MAX)).toBeUndefined();
   });
 });
