@@ -24,7 +24,7 @@ const DEAD_CHANNEL_CHECK_MS = 100;
  * the close-ok): amqplib then replaces their send methods with ones that throw (amqplib 2.x), so
  * nothing may be written, though the channel is not closed yet.
  */
-export function refusesSends(raw: ConfirmChannel): boolean {
+function refusesSends(raw: ConfirmChannel): boolean {
   const connection = (raw as { connection?: object }).connection;
   return Object.hasOwn(raw, 'sendMessage') || (connection !== undefined && Object.hasOwn(connection, 'sendMessage'));
 }

@@ -1,6 +1,6 @@
 import type { ConfirmChannel, Message } from 'amqplib';
-import { ManagedChannel, refusesSends } from './managed-channel.js';
-import { encodePublishFrames } from './publish-frames.js';
+import { ManagedChannel } from './managed-channel.js';
+import { encodePublishFrames, type PublishProperties } from './publish-frames.js';
 
 /** How one publish ended, as far as the channel can tell. */
 export type PublishOutcome =
@@ -20,12 +20,7 @@ export interface PublishListener {
   published(outcome: PublishOutcome, error: Error | undefined): void;
 }
 
-/** The AMQP properties of a publish: exactly these go on the wire (as Dramatiq / pika write them). */
-export interface PublishProperties {
-  readonly persistent: boolean;
-  readonly priority?: number;
-  readonly expiration?: string;
-}
+export type { PublishProperties } from './publish-frames.js';
 
 /** amqplib's lower-level channel methods that its own publish() ends in (amqplib 2.x). */
 interface FrameWriter {
@@ -111,8 +106,8 @@ export class ProducerChannel extends ManagedChannel {
    * without writing or calling the listener, when the channel is not open (see whenOpen).
    */
   publish(routingKey: string, body: Buffer, properties: PublishProperties, listener: PublishListener): boolean {
-    const raw = this.raw as RawProducer | undefined;
-    if (raw === undefined || !this.host.isConnected) return false;
+    if (!this.isOpen) return false;
+    const raw = this.raw as RawProducer;
     if (!this.write(raw, routingKey, body, properties)) return false;
     // The same order as amqplib's ConfirmChannel.publish: write, then queue the confirm callback.
     raw.pushConfirmCallback((err) => this.settle(body, err, listener));
@@ -120,14 +115,11 @@ export class ProducerChannel extends ManagedChannel {
   }
 
   /**
-   * Puts the frames on the channel's write stream, where amqplib's own sendMessage would, or
-   * through sendMessage when they do not fit one frame. False when the channel cannot send (closing
-   * or closed, or its connection closing: see refusesSends).
-   * A false return of the stream's write only means its buffer is past its mark: the publisher
-   * bounds what is in flight.
+   * Puts the frames on the open channel's write stream, where amqplib's own sendMessage would, or
+   * through sendMessage when they do not fit one frame. A false return of the stream's write only
+   * means its buffer is past its mark: the publisher bounds what is in flight.
    */
   private write(raw: RawProducer, routingKey: string, body: Buffer, properties: PublishProperties): boolean {
-    if (refusesSends(raw)) return false;
     if (this.writesFrames) {
       const { connection, ch } = raw;
       const stream = connection.channels[ch];
